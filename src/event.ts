@@ -1,0 +1,535 @@
+/**
+ * The event model (DESIGN §1): the eight kinds of the Rust reference, their
+ * validation, and creating, parsing and verifying events. Events are plain
+ * JSON with the reference's snake_case field names, so one shape crosses
+ * IndexedDB, BroadcastChannel, export files and servers.
+ */
+import { defaultClock, type HybridClock } from './clock.js';
+import { validationError } from './errors.js';
+import { bytesToHex, computeEventId, EVENT_ID_PATTERN, randomOrigin } from './ids.js';
+import { canonicalJson, checkWellFormed, type JsonValue, toJsonValue, utf8Length } from './json.js';
+import { normalizeTimestamp } from './timestamp.js';
+
+/** Metadata of an attachment (the content itself is not stored in events). */
+export interface AttachmentMeta {
+  kind: string;
+  mime_type: string | null;
+  size: number | null;
+}
+
+/** Token usage of one agent response. */
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+}
+
+/** A session began on a channel with a peer. */
+export interface SessionStarted {
+  type: 'session_started';
+  channel: string;
+  peer_id: string;
+}
+/** The user (peer) sent a message. */
+export interface MessageReceived {
+  type: 'message_received';
+  content: string;
+  attachments: AttachmentMeta[];
+}
+/** A message went out to the peer. */
+export interface MessageSent {
+  type: 'message_sent';
+  content: string;
+  message_id: string;
+}
+/** The agent called a tool. */
+export interface ToolCalled {
+  type: 'tool_called';
+  tool_name: string;
+  params: JsonValue;
+}
+/** A tool returned. */
+export interface ToolResult {
+  type: 'tool_result';
+  tool_name: string;
+  result: JsonValue;
+  success: boolean;
+}
+/** The model answered, with its token usage. */
+export interface AgentResponse {
+  type: 'agent_response';
+  content: string;
+  model: string;
+  tokens: TokenUsage;
+}
+/** The session ended. */
+export interface SessionEnded {
+  type: 'session_ended';
+  reason: string;
+}
+/** A custom state key was set. */
+export interface StateChanged {
+  type: 'state_changed';
+  key: string;
+  value: JsonValue;
+}
+
+/** The eight kinds of the reference, tagged by `type`. */
+export type EventKind =
+  | SessionStarted
+  | MessageReceived
+  | MessageSent
+  | ToolCalled
+  | ToolResult
+  | AgentResponse
+  | SessionEnded
+  | StateChanged;
+
+/** The `type` tags of the known kinds. */
+export type EventType = EventKind['type'];
+
+/**
+ * A kind this version does not know (written by a newer version, say). It is
+ * stored and passed on unchanged, and ignored by projections.
+ */
+export interface UnknownKind {
+  type: string;
+  [field: string]: JsonValue;
+}
+
+/** What callers pass to `createEvent`: optional members get their defaults. */
+export type EventKindInput =
+  | SessionStarted
+  | (Omit<MessageReceived, 'attachments'> & {
+      attachments?: Array<{ kind: string; mime_type?: string | null; size?: number | null }>;
+    })
+  | MessageSent
+  | ToolCalled
+  | ToolResult
+  | (Omit<AgentResponse, 'tokens'> & {
+      tokens: {
+        input_tokens: number;
+        output_tokens: number;
+        cache_read_tokens?: number | null;
+        cache_write_tokens?: number | null;
+      };
+    })
+  | SessionEnded
+  | StateChanged;
+
+/**
+ * One immutable event. `timestamp` is always normalized (9 fraction digits);
+ * `id` is 64 lowercase hex characters.
+ */
+export interface SessionEvent<K extends EventKind | UnknownKind = EventKind> {
+  id: string;
+  session_key: string;
+  agent_id: string;
+  timestamp: string;
+  /** The replica that made the event; `"reference"` marks an id made by the Rust reference. */
+  origin?: string;
+  kind: K;
+}
+
+/** An event as read from storage, another tab or a file: its kind may be one this version does not know. */
+export type AnyEvent = SessionEvent<EventKind | UnknownKind>;
+
+/** The `origin` given to events whose id the Rust reference computed: such ids cannot be re-verified. */
+export const REFERENCE_ORIGIN = 'reference';
+/** Largest accepted event: its canonical JSON, in UTF-8 bytes (1 MiB). */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+/** Longest accepted session key, in UTF-16 code units. */
+export const MAX_SESSION_KEY_LENGTH = 1024;
+/** Longest accepted agent id or origin, in UTF-16 code units. */
+export const MAX_NAME_LENGTH = 256;
+
+/** The `type` tags of the known kinds, in the reference's declaration order. */
+export const EVENT_TYPES: readonly EventType[] = [
+  'session_started',
+  'message_received',
+  'message_sent',
+  'tool_called',
+  'tool_result',
+  'agent_response',
+  'session_ended',
+  'state_changed',
+];
+const KNOWN = new Set<string>(EVENT_TYPES);
+// Counts (sizes, tokens) are u64 in the reference; JSON numbers are exact up to 2^53.
+const MAX_COUNT = 2 ** 53;
+const UNKNOWN_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Whether `kind` is one of the eight known kinds. */
+export function isKnownKind(kind: EventKind | UnknownKind): kind is EventKind {
+  return KNOWN.has(kind.type);
+}
+
+type Fields = Record<string, unknown>;
+
+function asRecord(value: unknown, field: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw validationError(field, `must be an object, got ${typeName(value)}`);
+  }
+  return value as Fields;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value}`;
+}
+
+function onlyFields(record: Fields, allowed: readonly string[], field: string): void {
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key))
+      throw validationError(field ? `${field}.${key}` : key, 'is not a known field');
+  }
+}
+
+function str(
+  record: Fields,
+  key: string,
+  field: string,
+  opts: { nonEmpty?: boolean; max?: number } = {},
+): string {
+  const value = record[key];
+  const path = field ? `${field}.${key}` : key;
+  if (value === undefined) throw validationError(path, 'is missing');
+  if (typeof value !== 'string')
+    throw validationError(path, `must be a string, got ${typeName(value)}`);
+  if (opts.nonEmpty && value.length === 0) throw validationError(path, 'must not be empty');
+  if (opts.max !== undefined && value.length > opts.max)
+    throw validationError(path, `is longer than ${opts.max} characters`);
+  checkWellFormed(value, path);
+  return value;
+}
+
+function count(value: unknown, path: string, nullable: boolean): number | null {
+  if (value === undefined || value === null) {
+    if (nullable) return null;
+    throw validationError(path, 'is missing');
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_COUNT) {
+    throw validationError(
+      path,
+      `must be a non-negative integer, got ${typeof value === 'number' ? value : typeName(value)}`,
+    );
+  }
+  return value;
+}
+
+function bool(record: Fields, key: string, field: string): boolean {
+  const value = record[key];
+  if (typeof value !== 'boolean')
+    throw validationError(`${field}.${key}`, `must be a boolean, got ${typeName(value)}`);
+  return value;
+}
+
+function json(record: Fields, key: string, field: string): JsonValue {
+  if (!(key in record) || record[key] === undefined)
+    throw validationError(`${field}.${key}`, 'is missing');
+  return toJsonValue(record[key], `${field}.${key}`);
+}
+
+/** Validates a kind and returns it in normal form (defaults filled in, a private copy). */
+function parseKind(value: unknown, allowUnknown: boolean): EventKind | UnknownKind {
+  const f = 'kind';
+  const k = asRecord(value, f);
+  const type = k.type;
+  if (typeof type !== 'string')
+    throw validationError('kind.type', `must be a string, got ${typeName(type)}`);
+  switch (type) {
+    case 'session_started':
+      onlyFields(k, ['type', 'channel', 'peer_id'], f);
+      return { type, channel: str(k, 'channel', f), peer_id: str(k, 'peer_id', f) };
+    case 'message_received': {
+      onlyFields(k, ['type', 'content', 'attachments'], f);
+      const content = str(k, 'content', f);
+      const list = k.attachments ?? [];
+      if (!Array.isArray(list))
+        throw validationError('kind.attachments', `must be an array, got ${typeName(list)}`);
+      const attachments = list.map((item, i): AttachmentMeta => {
+        const path = `kind.attachments[${i}]`;
+        const a = asRecord(item, path);
+        onlyFields(a, ['kind', 'mime_type', 'size'], path);
+        const mime = a.mime_type;
+        if (mime !== undefined && mime !== null && typeof mime !== 'string') {
+          throw validationError(
+            `${path}.mime_type`,
+            `must be a string or null, got ${typeName(mime)}`,
+          );
+        }
+        if (typeof mime === 'string') checkWellFormed(mime, `${path}.mime_type`);
+        return {
+          kind: str(a, 'kind', path),
+          mime_type: mime ?? null,
+          size: count(a.size, `${path}.size`, true),
+        };
+      });
+      return { type, content, attachments };
+    }
+    case 'message_sent':
+      onlyFields(k, ['type', 'content', 'message_id'], f);
+      return { type, content: str(k, 'content', f), message_id: str(k, 'message_id', f) };
+    case 'tool_called':
+      onlyFields(k, ['type', 'tool_name', 'params'], f);
+      return { type, tool_name: str(k, 'tool_name', f), params: json(k, 'params', f) };
+    case 'tool_result':
+      onlyFields(k, ['type', 'tool_name', 'result', 'success'], f);
+      return {
+        type,
+        tool_name: str(k, 'tool_name', f),
+        result: json(k, 'result', f),
+        success: bool(k, 'success', f),
+      };
+    case 'agent_response': {
+      onlyFields(k, ['type', 'content', 'model', 'tokens'], f);
+      const content = str(k, 'content', f);
+      const model = str(k, 'model', f);
+      const t = asRecord(k.tokens, 'kind.tokens');
+      onlyFields(
+        t,
+        ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'],
+        'kind.tokens',
+      );
+      const tokens: TokenUsage = {
+        input_tokens: count(t.input_tokens, 'kind.tokens.input_tokens', false) as number,
+        output_tokens: count(t.output_tokens, 'kind.tokens.output_tokens', false) as number,
+        cache_read_tokens: count(t.cache_read_tokens, 'kind.tokens.cache_read_tokens', true),
+        cache_write_tokens: count(t.cache_write_tokens, 'kind.tokens.cache_write_tokens', true),
+      };
+      return { type, content, model, tokens };
+    }
+    case 'session_ended':
+      onlyFields(k, ['type', 'reason'], f);
+      return { type, reason: str(k, 'reason', f) };
+    case 'state_changed':
+      onlyFields(k, ['type', 'key', 'value'], f);
+      return { type, key: str(k, 'key', f), value: json(k, 'value', f) };
+    default: {
+      if (!allowUnknown) {
+        throw validationError(
+          'kind.type',
+          `"${type.slice(0, 64)}" is not one of ${EVENT_TYPES.join(', ')}`,
+        );
+      }
+      if (!UNKNOWN_TYPE_PATTERN.test(type))
+        throw validationError('kind.type', 'must be snake_case, at most 64 characters');
+      return toJsonValue(k, 'kind') as UnknownKind;
+    }
+  }
+}
+
+interface ContentInput {
+  session_key: unknown;
+  agent_id: unknown;
+  /** A timestamp to validate, or a function that stamps one once the rest is valid. */
+  timestamp: unknown;
+  origin: unknown;
+}
+
+/** Validates the hashed fields of an event around an already parsed kind. */
+function parseContent(
+  input: ContentInput,
+  kind: EventKind | UnknownKind,
+  clock: HybridClock,
+): Omit<AnyEvent, 'id'> {
+  const top = input as unknown as Fields;
+  const session_key = str(top, 'session_key', '', { nonEmpty: true, max: MAX_SESSION_KEY_LENGTH });
+  const agent_id = str(top, 'agent_id', '', { max: MAX_NAME_LENGTH });
+  const origin =
+    input.origin === undefined
+      ? undefined
+      : str(top, 'origin', '', { nonEmpty: true, max: MAX_NAME_LENGTH });
+  let timestamp: string;
+  if (typeof input.timestamp === 'function') timestamp = input.timestamp();
+  else {
+    timestamp = normalizeTimestamp(input.timestamp);
+    clock.check(timestamp);
+  }
+  const content: Omit<AnyEvent, 'id'> =
+    origin === undefined
+      ? { session_key, agent_id, timestamp, kind }
+      : { session_key, agent_id, timestamp, origin, kind };
+  const size = utf8Length(canonicalJson(content));
+  if (size > MAX_EVENT_BYTES) {
+    throw validationError(
+      'kind',
+      `event is ${size} bytes of JSON, more than the limit of ${MAX_EVENT_BYTES}`,
+    );
+  }
+  return content;
+}
+
+/** Options of {@link createEvent}. */
+export interface CreateEventOptions {
+  /** Clock that stamps the event; the module's default clock otherwise. A store passes its own. */
+  clock?: HybridClock;
+  /** Replica id hashed into the event; a random id per page load otherwise. */
+  origin?: string;
+  /** An explicit timestamp (RFC 3339) instead of the clock's; the clock still observes it. */
+  timestamp?: string;
+}
+
+const pageOrigin = randomOrigin();
+
+/**
+ * Creates a complete event: validates the kind, stamps it with the clock,
+ * sets the origin and computes the content-addressed id. Throws a
+ * `validation` error naming the offending field.
+ */
+export function createEvent<K extends EventKindInput>(
+  sessionKey: string,
+  agentId: string,
+  kind: K,
+  options: CreateEventOptions = {},
+): SessionEvent<Extract<EventKind, { type: K['type'] }>> {
+  const clock = options.clock ?? defaultClock;
+  // Everything is validated before the clock advances, so bad input leaves no trace.
+  const parsedKind = parseKind(kind, false);
+  const input = {
+    session_key: sessionKey,
+    agent_id: agentId,
+    origin: options.origin ?? pageOrigin,
+  };
+  const content = parseContent(
+    { ...input, timestamp: options.timestamp ?? (() => clock.next()) },
+    parsedKind,
+    clock,
+  );
+  if (options.timestamp !== undefined) clock.observe(content.timestamp);
+  return { id: computeEventId(content), ...content } as SessionEvent<
+    Extract<EventKind, { type: K['type'] }>
+  >;
+}
+
+/** Options of {@link parseEvent}. */
+export interface ParseEventOptions {
+  /**
+   * Accept kinds this version does not know (they are kept and ignored by
+   * projections). The store sets this for what it reads from storage and other
+   * tabs; by default an unknown `type` is a `validation` error.
+   */
+  allowUnknownKinds?: boolean;
+  /** Clock whose skew bound the timestamp must respect; the default clock otherwise. */
+  clock?: HybridClock;
+}
+
+function parseId(value: unknown): { id: string; reference: boolean } {
+  if (typeof value === 'string') {
+    const id = value.toLowerCase();
+    if (!EVENT_ID_PATTERN.test(id)) throw validationError('id', 'must be 64 hex characters');
+    return { id, reference: false };
+  }
+  if (Array.isArray(value)) {
+    if (value.length !== 32)
+      throw validationError('id', `byte array must have 32 entries, got ${value.length}`);
+    value.forEach((b, i) => {
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) {
+        throw validationError(`id[${i}]`, 'must be an integer from 0 to 255');
+      }
+    });
+    return { id: bytesToHex(value as number[]), reference: true };
+  }
+  throw validationError(
+    'id',
+    `must be a hex string or an array of 32 bytes, got ${typeName(value)}`,
+  );
+}
+
+/**
+ * Validates an untrusted value and returns a typed event in normal form.
+ * Accepts this library's form and the reference's (id as 32 numbers,
+ * timestamps with 0–9 fraction digits); a reference id is kept as given and
+ * the event gets `origin: "reference"`. An id that does not match the content
+ * is rejected. Throws `EventStoreError` (`validation`) naming the field.
+ */
+export function parseEvent(
+  value: unknown,
+  options?: ParseEventOptions & { allowUnknownKinds?: false },
+): SessionEvent;
+export function parseEvent(value: unknown, options: ParseEventOptions): AnyEvent;
+export function parseEvent(value: unknown, options: ParseEventOptions = {}): AnyEvent {
+  const record = asRecord(value, 'event');
+  onlyFields(record, ['id', 'session_key', 'agent_id', 'timestamp', 'origin', 'kind'], '');
+  const { id, reference } = parseId(record.id);
+  if (reference && record.origin !== undefined) {
+    throw validationError('origin', 'must be absent when the id is a reference byte array');
+  }
+  const kind = parseKind(record.kind, options.allowUnknownKinds ?? false);
+  const origin = reference ? REFERENCE_ORIGIN : record.origin;
+  const content = parseContent(
+    {
+      session_key: record.session_key,
+      agent_id: record.agent_id,
+      timestamp: record.timestamp,
+      origin,
+    },
+    kind,
+    options.clock ?? defaultClock,
+  );
+  if (content.origin !== REFERENCE_ORIGIN && computeEventId(content) !== id) {
+    throw validationError('id', 'does not match the event content (corrupt or forged event)');
+  }
+  return { id, ...content };
+}
+
+/**
+ * Whether the event's id is the hash of its content. Always `false` for
+ * events made by the Rust reference (`origin: "reference"`): it hashed a Rust
+ * debug string that cannot be rebuilt from JSON, so those ids are trusted as
+ * given, never verified.
+ */
+export function verifyEvent(event: AnyEvent): boolean {
+  if (event.origin === REFERENCE_ORIGIN) return false;
+  try {
+    return computeEventId(event) === event.id;
+  } catch {
+    return false;
+  }
+}
+
+/** Total order of events: by normalized timestamp, then by id. */
+export function compareEvents(
+  a: { timestamp: string; id: string },
+  b: { timestamp: string; id: string },
+): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The peer types of the reference's session keys. */
+export type PeerType = 'dm' | 'group' | 'channel' | 'thread';
+
+/** Parts of a channel session key. */
+export interface SessionKeyParts {
+  agent: string;
+  channel: string;
+  account: string;
+  peerType: PeerType;
+  peer: string;
+}
+
+function keyPart(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw validationError(field, 'must be a non-empty string');
+  if (value.includes(':'))
+    throw validationError(field, 'must not contain ":" (it separates key parts)');
+  checkWellFormed(value, field);
+  return value;
+}
+
+/** The reference's channel session key: `agent:<agent>:channel:<channel>:account:<account>:<peerType>:<peer>`. */
+export function sessionKey(parts: SessionKeyParts): string {
+  const { agent, channel, account, peerType, peer } = parts;
+  if (!['dm', 'group', 'channel', 'thread'].includes(peerType)) {
+    throw validationError('peerType', 'must be one of dm, group, channel, thread');
+  }
+  return `agent:${keyPart(agent, 'agent')}:channel:${keyPart(channel, 'channel')}:account:${keyPart(account, 'account')}:${peerType}:${keyPart(peer, 'peer')}`;
+}
+
+/** The reference's main session key of an agent: `agent:<agent>:main`. */
+export function mainSessionKey(agent: string): string {
+  return `agent:${keyPart(agent, 'agent')}:main`;
+}

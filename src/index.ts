@@ -1,0 +1,64 @@
+/**
+ * sessionlog: offline-first, event-sourced chat sessions in IndexedDB, with
+ * CRDT projections kept in step across tabs. This file only re-exports the
+ * public API.
+ */
+export { type ClockOptions, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock } from './clock.js';
+export { type ErrorCode, type ErrorDetails, EventStoreError, isEventStoreError } from './errors.js';
+export {
+  type AgentResponse,
+  type AnyEvent,
+  type AttachmentMeta,
+  type CreateEventOptions,
+  compareEvents,
+  createEvent,
+  EVENT_TYPES,
+  type EventKind,
+  type EventKindInput,
+  type EventType,
+  isKnownKind,
+  MAX_EVENT_BYTES,
+  MAX_NAME_LENGTH,
+  MAX_SESSION_KEY_LENGTH,
+  type MessageReceived,
+  type MessageSent,
+  mainSessionKey,
+  type ParseEventOptions,
+  type PeerType,
+  parseEvent,
+  REFERENCE_ORIGIN,
+  type SessionEnded,
+  type SessionEvent,
+  type SessionKeyParts,
+  type SessionStarted,
+  type StateChanged,
+  sessionKey,
+  type TokenUsage,
+  type ToolCalled,
+  type ToolResult,
+  type UnknownKind,
+  verifyEvent,
+} from './event.js';
+export { computeEventId } from './ids.js';
+export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
+export {
+  applyEvent,
+  emptyProjection,
+  type Message,
+  type MessageDirection,
+  mergeProjections,
+  type Projection,
+  type ProjectionVersions,
+  project,
+  type SessionState,
+  type TokenTotals,
+  type Version,
+} from './projection.js';
+export {
+  parseReferenceProjection,
+  type ReferenceMessage,
+  type ReferenceProjection,
+  referenceJson,
+  toReferenceEventJson,
+  toReferenceProjection,
+} from './reference.js';

@@ -41,6 +41,7 @@ export {
 } from './event.js';
 export { computeEventId } from './ids.js';
 export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
+export type { LineSource } from './jsonl.js';
 export {
   applyEvent,
   emptyProjection,
@@ -62,3 +63,24 @@ export {
   toReferenceEventJson,
   toReferenceProjection,
 } from './reference.js';
+export { estimateStorage, requestPersistentStorage, type StorageReport } from './storage.js';
+export {
+  type AppendResult,
+  type CorruptRecord,
+  type Cursor,
+  type Durability,
+  EventStore,
+  type ExportFormat,
+  type ExportOptions,
+  type ImportOptions,
+  type ImportProgress,
+  type ImportResult,
+  type InvalidLine,
+  type MessagePage,
+  type MessageQuery,
+  type OpenEventStoreOptions,
+  openEventStore,
+  type StoreEventMap,
+} from './store.js';
+export type { SessionSummary } from './summary.js';
+export { type ChannelStats, PROTOCOL_VERSION } from './tab-channel.js';

@@ -139,7 +139,8 @@ function directionOf(kind: EventKind): MessageDirection | null {
   }
 }
 
-function messageOf(event: SessionEvent): Message | null {
+/** The message entry an event makes, or `null` for kinds that make none. */
+export function messageOf(event: SessionEvent): Message | null {
   const direction = directionOf(event.kind);
   if (direction === null) return null;
   return {
@@ -154,10 +155,14 @@ const isBefore = (a: Version, b: Version | null) => b === null || compareEvents(
 const isAfter = (a: Version, b: Version | null) => b === null || compareEvents(a, b) > 0;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Builder = Mutable<Omit<Projection, 'versions'>> & { versions: Mutable<ProjectionVersions> };
+/** A projection under construction (internal: summaries reuse the register logic). */
+export type RegisterBuilder = Mutable<Omit<Projection, 'versions' | 'messages'>> & {
+  versions: Mutable<ProjectionVersions>;
+};
+type Builder = RegisterBuilder & { messages: readonly Message[] };
 
 /** Applies the register effects of one event (everything but the message list). */
-function applyRegisters(p: Builder, event: SessionEvent): void {
+export function applyRegisters(p: RegisterBuilder, event: SessionEvent): void {
   const v: Version = { timestamp: event.timestamp, id: event.id };
   if (isBefore(v, p.versions.agent)) {
     p.agentId = event.agent_id;
@@ -204,7 +209,8 @@ function countMessages(messages: readonly Message[]): {
   return { messageCount, tokens: t };
 }
 
-function addTokens(t: Mutable<TokenTotals>, kind: AgentResponse): void {
+/** Adds one agent response's usage to token totals. */
+export function addTokens(t: Mutable<TokenTotals>, kind: AgentResponse): void {
   t.responses += 1;
   t.input += kind.tokens.input_tokens;
   t.output += kind.tokens.output_tokens;

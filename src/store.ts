@@ -1,0 +1,1184 @@
+/**
+ * The event store (DESIGN §5–6): an append-only log of events in IndexedDB,
+ * one summary per session updated in the same transaction, group commit,
+ * live subscriptions, and other tabs kept in step through the tab channel.
+ *
+ * Data flows one way: append → transaction → (committed) → live state →
+ * subscribers, and the same path is taken by what other tabs commit.
+ */
+import { type IDBPDatabase, type IDBPTransaction, unwrap } from 'idb';
+import { HybridClock } from './clock.js';
+import { EventStoreError, validationError } from './errors.js';
+import {
+  type AnyEvent,
+  createEvent,
+  type EventKind,
+  type EventKindInput,
+  isKnownKind,
+  parseEvent,
+  type SessionEvent,
+} from './event.js';
+import { randomOrigin } from './ids.js';
+import { type LineSource, readLines } from './jsonl.js';
+import {
+  applyEvent,
+  emptyProjection,
+  type Message,
+  mergeProjections,
+  messageOf,
+  type Projection,
+  project,
+} from './projection.js';
+import { compareCodePoints, toReferenceEventJson } from './reference.js';
+import {
+  type EventRecord,
+  type MetaRecord,
+  openDatabase,
+  type SessionlogDB,
+  type TombstoneRecord,
+} from './schema.js';
+import { applyEventToSummary, emptySummary, type SessionSummary } from './summary.js';
+import {
+  MAX_EVENTS_PER_MESSAGE,
+  parseTabMessage,
+  TabChannel,
+  type TabMessage,
+} from './tab-channel.js';
+import { formatTimestamp, normalizeTimestamp, parseTimestamp } from './timestamp.js';
+
+/**
+ * How hard a commit waits for the disk. `relaxed` (the default) resolves once
+ * the browser has the data: a crash of the browser or the tab loses nothing
+ * acknowledged, a power cut or OS crash may lose the last moments. `strict`
+ * resolves after the data is flushed to disk (about 2× the per-transaction
+ * cost, see docs/benchmarks.md); `flush()` gives that guarantee on demand.
+ */
+export type Durability = 'relaxed' | 'strict';
+
+/** Options of {@link openEventStore}. */
+export interface OpenEventStoreOptions {
+  /** Database name, also the tab channel's; default `"sessionlog"`. */
+  name?: string;
+  /** Default durability of commits; default `relaxed`. */
+  durability?: Durability;
+  /** The IndexedDB factory; `globalThis.indexedDB` by default (tests pass fake-indexeddb's). */
+  indexedDB?: IDBFactory;
+  /** Keep in step with other tabs over BroadcastChannel; default `true` where it exists. */
+  crossTab?: boolean;
+  /** Wall clock for the store's hybrid logical clock (tests inject one). */
+  now?: () => number;
+}
+
+/** What an append did with each event. */
+export interface AppendResult {
+  /** Events newly stored, in the order given. */
+  added: AnyEvent[];
+  /** Events whose id was already stored (or repeated in the call): a successful no-op. */
+  duplicates: AnyEvent[];
+  /** Events older than a deletion of their session: dropped so it is not resurrected. */
+  skipped: AnyEvent[];
+}
+
+/** A position in a session's message order: a message, or any (timestamp, id). */
+export interface Cursor {
+  timestamp: string;
+  id: string;
+}
+
+/** Which page of messages {@link EventStore.getMessages} reads. */
+export interface MessageQuery {
+  /** Page size; default 50, at most 1000. */
+  limit?: number;
+  /** Messages strictly before this one (older page). */
+  before?: Cursor;
+  /** Messages strictly after this one (newer page). */
+  after?: Cursor;
+}
+
+/** A page of messages, oldest first. */
+export interface MessagePage {
+  messages: Message[];
+  /** Whether more messages exist beyond the page in the direction read. */
+  hasMore: boolean;
+}
+
+/** Export formats: this library's JSON, or the Rust reference's (ids as 32 numbers, no origin). */
+export type ExportFormat = 'sessionlog' | 'reference';
+
+/** Options of {@link EventStore.exportEvents}. */
+export interface ExportOptions {
+  /** Sessions to export; all by default. */
+  sessions?: string[];
+  format?: ExportFormat;
+}
+
+/** Progress of an import, reported after each committed batch. */
+export interface ImportProgress {
+  /** Non-blank lines read so far. */
+  lines: number;
+  /** Bytes of the source read so far. */
+  bytesRead: number;
+  added: number;
+  duplicates: number;
+  skipped: number;
+  invalid: number;
+}
+
+/** A line an import could not use. */
+export interface InvalidLine {
+  line: number;
+  field: string | undefined;
+  message: string;
+}
+
+/** Options of {@link EventStore.importEvents}. */
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops the import between batches; it rejects with `aborted` (committed batches stay). */
+  signal?: AbortSignal;
+  /**
+   * `reject` (default): read and validate the whole source first and write
+   * nothing if any line is bad. `skip`: stream, commit valid lines in batches
+   * and report the bad ones in the result.
+   */
+  onInvalid?: 'reject' | 'skip';
+  /** Events per transaction; default 500. */
+  batchSize?: number;
+}
+
+/** What an import did. */
+export interface ImportResult extends ImportProgress {
+  invalidLines: InvalidLine[];
+}
+
+/** A stored record that failed validation: skipped by reads and reported. */
+export interface CorruptRecord {
+  store: 'events' | 'sessions';
+  key: string;
+  error: EventStoreError;
+}
+
+/** Events a store emits through {@link EventStore.on}. */
+export interface StoreEventMap {
+  /** Another tab opened a newer version of the database: this store is closed. */
+  versionchange: undefined;
+  /** The store closed: by `close()`, a version change, or a lost connection that could not be reopened. */
+  close: undefined;
+  /** A stored record failed validation and was skipped. */
+  corrupt: CorruptRecord;
+  /** An error no caller could receive (a listener threw, a background catch-up failed). */
+  error: EventStoreError;
+}
+
+type Listener<T> = (value: T) => void;
+
+interface PendingAppend {
+  events: AnyEvent[];
+  durability: Durability;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface WriteOutcome {
+  /** One result per pending append, in order. */
+  results: AppendResult[];
+  /** The commit sequence, when anything was written. */
+  seq: number | undefined;
+  /** Post-commit summaries of the sessions that changed. */
+  summaries: Map<string, SessionSummary>;
+}
+
+interface LiveSession {
+  projection: Projection | undefined;
+  listeners: Set<Listener<Projection>>;
+  /** Bumped when the session is deleted, so a load started before is discarded. */
+  epoch: number;
+}
+
+const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta'] as const;
+type Db = IDBPDatabase<SessionlogDB>;
+
+/** Maps what IndexedDB throws to a typed error; the original stays as `cause`. */
+export function toStoreError(error: unknown): EventStoreError {
+  if (error instanceof EventStoreError) return error;
+  const name = (error as { name?: string } | null)?.name;
+  const message = (error as { message?: string } | null)?.message ?? String(error);
+  if (name === 'QuotaExceededError') {
+    return new EventStoreError('quota', `storage quota exceeded: ${message}`, { cause: error });
+  }
+  if (name === 'VersionError') {
+    return new EventStoreError('version_change', `database version changed: ${message}`, {
+      cause: error,
+    });
+  }
+  return new EventStoreError('storage', `IndexedDB failed: ${name ?? 'Error'}: ${message}`, {
+    cause: error,
+  });
+}
+
+const isConnectionClosing = (error: unknown) =>
+  (error as { name?: string } | null)?.name === 'InvalidStateError';
+
+function sessionRange(key: string): IDBKeyRange {
+  // Arrays sort after strings in IndexedDB, so [key, []] bounds every [key, ts, id].
+  return IDBKeyRange.bound([key], [key, []]);
+}
+
+function toRecord(event: AnyEvent, seq: number): EventRecord {
+  const record: EventRecord = { ...event, seq };
+  if (isKnownKind(event.kind) && messageOf(event as SessionEvent)) record.msg = 1;
+  return record;
+}
+
+function byteSize(event: AnyEvent): number {
+  return new TextEncoder().encode(JSON.stringify(event)).length;
+}
+
+function groupBySession(events: readonly AnyEvent[]): Map<string, AnyEvent[]> {
+  const groups = new Map<string, AnyEvent[]>();
+  for (const e of events) {
+    const list = groups.get(e.session_key);
+    if (list) list.push(e);
+    else groups.set(e.session_key, [e]);
+  }
+  return groups;
+}
+
+function byRecentActivity(a: SessionSummary, b: SessionSummary): number {
+  const x = a.lastActivity ?? '';
+  const y = b.lastActivity ?? '';
+  if (x !== y) return x < y ? 1 : -1;
+  return compareCodePoints(a.sessionKey, b.sessionKey);
+}
+
+/**
+ * Opens (creating if needed) the store. Rejects with `unavailable` where
+ * IndexedDB is missing, `blocked` if an older connection in another tab does
+ * not let the database upgrade, `version_change` if the database is newer.
+ */
+export async function openEventStore(options: OpenEventStoreOptions = {}): Promise<EventStore> {
+  const store = new EventStore(options);
+  await store.ready;
+  return store;
+}
+
+/** The event store. Get one with {@link openEventStore}. */
+export class EventStore {
+  /** Database name. */
+  readonly name: string;
+  /** This store instance's replica id, hashed into the events it creates. */
+  readonly origin = randomOrigin();
+  /** The hybrid logical clock that stamps events created by this store. */
+  readonly clock: HybridClock;
+  /** Default durability of commits. */
+  readonly durability: Durability;
+  /** @internal resolves once the database is open. */
+  readonly ready: Promise<void>;
+
+  readonly #factory: IDBFactory | undefined;
+  readonly #crossTab: boolean;
+  #db: Db | undefined;
+  #state: 'open' | 'closed' | 'version_change' = 'open';
+  #instance = '';
+  #channel: TabChannel | undefined;
+  readonly #emitter = new Map<keyof StoreEventMap, Set<Listener<never>>>();
+  readonly #cleanups: Array<() => void> = [];
+
+  // Group commit.
+  #queue: PendingAppend[] = [];
+  #draining: Promise<void> | undefined;
+
+  // Live state, all consistent with commit #lastSeq. Changes run one at a time on #sync.
+  #lastSeq = 0;
+  #sync: Promise<void> = Promise.resolve();
+  readonly #live = new Map<string, LiveSession>();
+  #summaries: Map<string, SessionSummary> | undefined;
+  #summariesSnapshot: readonly SessionSummary[] | undefined;
+  readonly #sessionListeners = new Set<Listener<readonly SessionSummary[]>>();
+
+  /** @internal use {@link openEventStore}. */
+  constructor(options: OpenEventStoreOptions = {}) {
+    this.name = options.name ?? 'sessionlog';
+    this.durability = options.durability ?? 'relaxed';
+    this.clock = new HybridClock(options.now ? { now: options.now } : {});
+    this.#factory = 'indexedDB' in options ? options.indexedDB : globalThis.indexedDB;
+    this.#crossTab = (options.crossTab ?? true) && typeof BroadcastChannel !== 'undefined';
+    this.ready = this.#open();
+  }
+
+  async #open(): Promise<void> {
+    const db = await this.#connect();
+    const meta = (await db.get('meta', 'state')) as MetaRecord;
+    this.#instance = meta.instance;
+    this.#lastSeq = meta.seq;
+    if (this.#crossTab) {
+      this.#channel = new TabChannel(
+        `sessionlog:${this.name}`,
+        (data) => parseTabMessage(data, this.#instance, this.clock),
+        (message) => this.#receive(message),
+      );
+      this.#watchPageLifecycle();
+    }
+  }
+
+  async #connect(): Promise<Db> {
+    const db = await openDatabase(this.#factory, this.name, {
+      onVersionChange: () => this.#onVersionChange(),
+      onTerminated: () => {
+        this.#db = undefined; // reopened on next use
+      },
+    });
+    this.#db = db;
+    return db;
+  }
+
+  // A page coming back (bfcache, unfrozen, visible again) may have missed messages.
+  #watchPageLifecycle(): void {
+    if (typeof window === 'undefined' || typeof document === 'undefined') return;
+    const catchUp = () => {
+      if (this.#state === 'open' && document.visibilityState !== 'hidden')
+        this.#schedule(() => this.#catchUp());
+    };
+    window.addEventListener('pageshow', catchUp);
+    document.addEventListener('visibilitychange', catchUp);
+    document.addEventListener('resume', catchUp);
+    this.#cleanups.push(() => {
+      window.removeEventListener('pageshow', catchUp);
+      document.removeEventListener('visibilitychange', catchUp);
+      document.removeEventListener('resume', catchUp);
+    });
+  }
+
+  #onVersionChange(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'version_change';
+    this.#db?.close();
+    this.#db = undefined;
+    this.#teardown();
+    this.#emit('versionchange', undefined);
+    this.#emit('close', undefined);
+  }
+
+  #teardown(): void {
+    this.#channel?.close();
+    this.#channel = undefined;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    const error = this.#unusable();
+    for (const pending of this.#queue.splice(0)) pending.reject(error);
+  }
+
+  #unusable(): EventStoreError {
+    return this.#state === 'version_change'
+      ? new EventStoreError(
+          'version_change',
+          `database "${this.name}" was upgraded or deleted by another tab; reopen the store`,
+        )
+      : new EventStoreError('closed', `store "${this.name}" is closed`);
+  }
+
+  async #database(): Promise<Db> {
+    await this.ready;
+    if (this.#state !== 'open') throw this.#unusable();
+    if (this.#db) return this.#db;
+    try {
+      return await this.#connect();
+    } catch (cause) {
+      throw new EventStoreError(
+        'storage',
+        `the connection to "${this.name}" was lost and could not be reopened`,
+        { cause },
+      );
+    }
+  }
+
+  /** Runs `work` on the database; a connection the browser closed is reopened once. */
+  async #run<T>(work: (db: Db) => Promise<T>): Promise<T> {
+    const db = await this.#database();
+    try {
+      return await work(db);
+    } catch (error) {
+      if (!isConnectionClosing(error) || this.#state !== 'open') throw toStoreError(error);
+      if (this.#db === db) this.#db = undefined;
+      try {
+        return await work(await this.#database());
+      } catch (retryError) {
+        throw toStoreError(retryError);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Subscribes to store events; returns the unsubscribe function. */
+  on<K extends keyof StoreEventMap>(type: K, listener: Listener<StoreEventMap[K]>): () => void {
+    let set = this.#emitter.get(type);
+    if (!set) {
+      set = new Set();
+      this.#emitter.set(type, set);
+    }
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  #emit<K extends keyof StoreEventMap>(type: K, value: StoreEventMap[K]): void {
+    for (const listener of this.#emitter.get(type) ?? []) {
+      try {
+        (listener as Listener<StoreEventMap[K]>)(value);
+      } catch (error) {
+        if (type !== 'error') this.#emit('error', toStoreError(error));
+      }
+    }
+  }
+
+  /** Messages seen on the tab channel, and how many were ignored as invalid. */
+  get channelStats(): { received: number; ignored: number; lastIgnored: string | null } {
+    return this.#channel
+      ? { ...this.#channel.stats }
+      : { received: 0, ignored: 0, lastIgnored: null };
+  }
+
+  /** Whether the store can still be used. */
+  get closed(): boolean {
+    return this.#state !== 'open';
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Validates and stores events. Events already stored are successful no-ops;
+   * appends issued in the same tick share one transaction (group commit) and
+   * each promise resolves after that transaction completes. One invalid event
+   * rejects the call with a `validation` error naming its index and field,
+   * and writes nothing of it.
+   */
+  append(
+    input: AnyEvent | readonly AnyEvent[],
+    options: { durability?: Durability } = {},
+  ): Promise<AppendResult> {
+    if (this.#state !== 'open') return Promise.reject(this.#unusable());
+    let events: AnyEvent[];
+    try {
+      events = this.#validate(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    for (const e of events) this.clock.observe(e.timestamp);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({
+        events,
+        durability: options.durability ?? this.durability,
+        resolve,
+        reject,
+      });
+      this.#drainSoon();
+    });
+  }
+
+  #validate(input: AnyEvent | readonly AnyEvent[]): AnyEvent[] {
+    const list = Array.isArray(input) ? input : [input];
+    if (list.length === 0) return [];
+    return list.map((value, index) => {
+      try {
+        return parseEvent(value, { allowUnknownKinds: true, clock: this.clock });
+      } catch (error) {
+        if (!(error instanceof EventStoreError) || !Array.isArray(input)) throw error;
+        throw new EventStoreError('validation', `events[${index}].${error.message}`, {
+          field: error.field,
+          index,
+        });
+      }
+    });
+  }
+
+  /** Creates an event with the store's clock and origin, and appends it. */
+  async record<K extends EventKindInput>(
+    sessionKey: string,
+    agentId: string,
+    kind: K,
+  ): Promise<SessionEvent<Extract<EventKind, { type: K['type'] }>>> {
+    if (this.#state !== 'open') throw this.#unusable();
+    const event = createEvent(sessionKey, agentId, kind, {
+      clock: this.clock,
+      origin: this.origin,
+    });
+    await this.append(event);
+    return event;
+  }
+
+  #drainSoon(): void {
+    // The first append of a tick starts a drain at the next microtask, so every
+    // append issued in the same tick lands in one transaction.
+    this.#draining ??= Promise.resolve()
+      .then(async () => {
+        while (this.#queue.length > 0) {
+          const strict = this.#queue.filter((p) => p.durability === 'strict');
+          const relaxed = this.#queue.filter((p) => p.durability === 'relaxed');
+          this.#queue = [];
+          if (relaxed.length) await this.#commit(relaxed, 'relaxed');
+          if (strict.length) await this.#commit(strict, 'strict');
+        }
+      })
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#queue.length > 0) this.#drainSoon();
+      });
+  }
+
+  async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
+    let outcome: WriteOutcome;
+    try {
+      outcome = await this.#run((db) => this.#write(db, batch, durability));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
+    if (outcome.seq !== undefined) {
+      const events = outcome.results.flatMap((r) => r.added);
+      this.#channel?.post({
+        v: 1,
+        db: this.#instance,
+        from: this.origin,
+        type: 'commit',
+        seq: outcome.seq,
+        ...(events.length <= MAX_EVENTS_PER_MESSAGE ? { events } : {}),
+      });
+      this.#schedule(() => this.#applyCommit(outcome.seq!, events, outcome.summaries));
+    }
+  }
+
+  /** One readwrite transaction: dedupe, tombstone check, events, summaries, sequence. */
+  async #write(db: Db, batch: PendingAppend[], durability: Durability): Promise<WriteOutcome> {
+    const tx = db.transaction(WRITE_STORES, 'readwrite', { durability });
+    const done = tx.done;
+    done.catch(() => {}); // observed below; avoids an unhandled rejection when a request fails first
+    const all = batch.flatMap((p) => p.events);
+    const keys = [...new Set(all.map((e) => e.session_key))];
+    const [meta, tombstones, stored] = await Promise.all([
+      tx.objectStore('meta').get('state') as Promise<MetaRecord>,
+      Promise.all(keys.map((k) => tx.objectStore('tombstones').get(k))),
+      Promise.all(keys.map((k) => tx.objectStore('sessions').get(k))),
+    ]);
+    const seq = meta.seq + 1;
+    const deletedAt = new Map(keys.map((k, i) => [k, tombstones[i]?.timestamp]));
+    const seen = new Set<string>();
+    const plan = batch.map((p) =>
+      p.events.map((event) => {
+        const deleted = deletedAt.get(event.session_key);
+        if (seen.has(event.id)) return { event, outcome: 'duplicates' as const };
+        seen.add(event.id);
+        if (deleted !== undefined && event.timestamp <= deleted) {
+          return { event, outcome: 'skipped' as const };
+        }
+        return { event, outcome: this.#add(tx, event, seq) };
+      }),
+    );
+    const settled = await Promise.all(plan.flat().map((p) => p.outcome));
+    let cursor = 0;
+    const results: AppendResult[] = plan.map((entries) => {
+      const result: AppendResult = { added: [], duplicates: [], skipped: [] };
+      for (const { event } of entries) result[settled[cursor++]!].push(event);
+      return result;
+    });
+    const summaries = new Map<string, SessionSummary>();
+    keys.forEach((k, i) => {
+      const s = stored[i];
+      if (s) summaries.set(k, s);
+    });
+    const added = results.flatMap((r) => r.added);
+    const touched = new Set<string>();
+    for (const event of added) {
+      const key = event.session_key;
+      summaries.set(
+        key,
+        applyEventToSummary(summaries.get(key) ?? emptySummary(key), event, byteSize(event)),
+      );
+      touched.add(key);
+    }
+    const writes: Promise<unknown>[] = [];
+    for (const key of touched) writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
+    if (added.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
+    await Promise.all([...writes, done]);
+    for (const key of summaries.keys()) if (!touched.has(key)) summaries.delete(key);
+    return { results, seq: added.length > 0 ? seq : undefined, summaries };
+  }
+
+  // `add` with the duplicate error handled, so one known id does not abort the transaction.
+  #add(
+    tx: IDBPTransaction<SessionlogDB, typeof WRITE_STORES, 'readwrite'>,
+    event: AnyEvent,
+    seq: number,
+  ): Promise<'added' | 'duplicates'> {
+    const request = unwrap(tx.objectStore('events')).add(toRecord(event, seq));
+    return new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve('added');
+      request.onerror = (e) => {
+        if (request.error?.name === 'ConstraintError') {
+          e.preventDefault();
+          e.stopPropagation();
+          resolve('duplicates');
+        } else reject(request.error);
+      };
+    });
+  }
+
+  /**
+   * Deletes a session: its events, summary and drafts go in one transaction,
+   * and a tombstone stays. Events of the session with a timestamp at or before
+   * the deletion (an import, a late tab, a future sync) are dropped from then
+   * on; newer events, made after the deletion was seen, start the session anew.
+   */
+  async deleteSession(sessionKey: string): Promise<void> {
+    if (typeof sessionKey !== 'string' || sessionKey === '') {
+      throw validationError('sessionKey', 'must be a non-empty string');
+    }
+    await this.#flushQueue();
+    const tombstone = await this.#run(async (db) => {
+      const tx = db.transaction(
+        ['events', 'sessions', 'tombstones', 'meta', 'drafts'],
+        'readwrite',
+        {
+          durability: this.durability,
+        },
+      );
+      const [meta, ids, summary, drafts] = await Promise.all([
+        tx.objectStore('meta').get('state') as Promise<MetaRecord>,
+        tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
+        tx.objectStore('sessions').get(sessionKey),
+        tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
+      ]);
+      let ns = parseTimestamp(this.clock.next());
+      if (summary?.lastActivity) {
+        const last = parseTimestamp(summary.lastActivity) + 1n;
+        if (last > ns) ns = last;
+      }
+      const record: TombstoneRecord = {
+        sessionKey,
+        timestamp: formatTimestamp(ns),
+        seq: meta.seq + 1,
+      };
+      await Promise.all([
+        ...ids.map((id) => tx.objectStore('events').delete(id)),
+        ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
+        tx.objectStore('sessions').delete(sessionKey),
+        tx.objectStore('tombstones').put(record),
+        tx.objectStore('meta').put({ ...meta, seq: record.seq }, 'state'),
+        tx.done,
+      ]);
+      return record;
+    });
+    this.#channel?.post({
+      v: 1,
+      db: this.#instance,
+      from: this.origin,
+      type: 'delete',
+      ...tombstone,
+    });
+    this.#schedule(() => this.#applyDelete(tombstone.seq, sessionKey));
+    await this.#sync;
+  }
+
+  async #flushQueue(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  /**
+   * Resolves once everything appended before the call is on disk: it waits
+   * for pending commits, then runs a strict-durability transaction (which
+   * makes the browser flush its log, earlier relaxed commits included).
+   */
+  async flush(): Promise<void> {
+    await this.#flushQueue();
+    await this.#run(async (db) => {
+      const tx = db.transaction('meta', 'readwrite', { durability: 'strict' });
+      const meta = (await tx.store.get('state')) as MetaRecord;
+      await Promise.all([tx.store.put(meta, 'state'), tx.done]);
+    });
+  }
+
+  /**
+   * Closes the store after pending commits settle. Later calls reject with
+   * `closed`; listeners and the tab channel are removed.
+   */
+  async close(): Promise<void> {
+    if (this.#state !== 'open') return;
+    await this.ready.catch(() => {});
+    await this.#flushQueue();
+    await this.#sync;
+    this.#state = 'closed';
+    this.#teardown();
+    this.#db?.close();
+    this.#db = undefined;
+    this.#live.clear();
+    this.#sessionListeners.clear();
+    this.#emit('close', undefined);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  #decode(record: EventRecord): AnyEvent | undefined {
+    const { seq: _seq, msg: _msg, ...event } = record;
+    try {
+      return parseEvent(event, { allowUnknownKinds: true, clock: READ_CLOCK });
+    } catch (error) {
+      const key = typeof record?.id === 'string' ? record.id : String(record?.id);
+      this.#emit('corrupt', { store: 'events', key, error: toStoreError(error) });
+      return undefined;
+    }
+  }
+
+  #decodeAll(records: EventRecord[]): AnyEvent[] {
+    const out: AnyEvent[] = [];
+    for (const r of records) {
+      const e = this.#decode(r);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** All events of a session in (timestamp, id) order; corrupt records are skipped and reported. */
+  async getEvents(sessionKey: string): Promise<AnyEvent[]> {
+    const records = await this.#run((db) =>
+      db.getAllFromIndex('events', 'session', sessionRange(sessionKey)),
+    );
+    return this.#decodeAll(records);
+  }
+
+  /** Events of a session with a timestamp strictly after `since` (RFC 3339), in order. */
+  async getEventsSince(sessionKey: string, since: string): Promise<AnyEvent[]> {
+    const from = normalizeTimestamp(since, 'since');
+    const range = IDBKeyRange.bound([sessionKey, from, []], [sessionKey, []], true);
+    const records = await this.#run((db) => db.getAllFromIndex('events', 'session', range));
+    return this.#decodeAll(records);
+  }
+
+  /** The full projection of a session; rejects with `not_found` for a session with no events. */
+  async getProjection(sessionKey: string): Promise<Projection> {
+    const events = await this.getEvents(sessionKey);
+    if (events.length === 0) {
+      throw new EventStoreError('not_found', `session "${sessionKey}" not found`);
+    }
+    return project(events, sessionKey);
+  }
+
+  /** Session keys in byte (code point) order, as the reference lists them. */
+  async listSessions(): Promise<string[]> {
+    const keys = await this.#run((db) => db.getAllKeys('sessions'));
+    return keys.sort(compareCodePoints);
+  }
+
+  /** The summary of a session (no messages), or `undefined`. */
+  async getSummary(sessionKey: string): Promise<SessionSummary | undefined> {
+    return this.#run((db) => db.get('sessions', sessionKey));
+  }
+
+  /** Every session's summary, most recent activity first: a sidebar without reading a message. */
+  async listSummaries(): Promise<SessionSummary[]> {
+    const all = await this.#run((db) => db.getAll('sessions'));
+    return all.sort(byRecentActivity);
+  }
+
+  /**
+   * A page of messages read through the message index: the latest `limit` by
+   * default, or those just before/after a cursor. Its cost depends on the page
+   * size, not on the session's length.
+   */
+  async getMessages(sessionKey: string, query: MessageQuery = {}): Promise<MessagePage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw validationError('limit', `must be an integer from 1 to ${MAX_PAGE}`);
+    }
+    if (query.before && query.after)
+      throw validationError('before', 'cannot be combined with after');
+    const low: unknown[] = query.after
+      ? [sessionKey, 1, query.after.timestamp, query.after.id]
+      : [sessionKey, 1];
+    const high: unknown[] = query.before
+      ? [sessionKey, 1, query.before.timestamp, query.before.id]
+      : [sessionKey, 1, []];
+    const range = IDBKeyRange.bound(low, high, Boolean(query.after), Boolean(query.before));
+    const forward = Boolean(query.after);
+    const records = await this.#run((db) =>
+      readIndex(db, range, forward ? 'next' : 'prev', limit + 1),
+    );
+    const hasMore = records.length > limit;
+    const page = records.slice(0, limit);
+    if (!forward) page.reverse();
+    const messages: Message[] = [];
+    for (const record of page) {
+      const event = this.#decode(record);
+      const message = event && isKnownKind(event.kind) ? messageOf(event as SessionEvent) : null;
+      if (message) messages.push(message);
+    }
+    return { messages, hasMore };
+  }
+
+  // ---------------------------------------------------------------- export / import
+
+  /**
+   * The events as JSON Lines (one event and a newline per chunk), sessions in
+   * byte order and events in (timestamp, id) order, read page by page so a
+   * large store streams. `format: 'reference'` writes the Rust reference's form.
+   */
+  exportEvents(options: ExportOptions = {}): ReadableStream<string> {
+    const format = options.format ?? 'sessionlog';
+    const toLine =
+      format === 'reference' ? toReferenceEventJson : (e: AnyEvent) => JSON.stringify(e);
+    let keys: string[] | undefined = options.sessions ? [...options.sessions] : undefined;
+    let index = 0;
+    let after: [string, string] | undefined;
+    return new ReadableStream<string>({
+      pull: async (controller) => {
+        keys ??= await this.listSessions();
+        for (;;) {
+          const key = keys[index];
+          if (key === undefined) return controller.close();
+          const range = after
+            ? IDBKeyRange.bound([key, after[0], after[1]], [key, []], true)
+            : sessionRange(key);
+          const records = await this.#run((db) =>
+            db.getAllFromIndex('events', 'session', range, 500),
+          );
+          if (records.length === 0) {
+            index++;
+            after = undefined;
+            continue;
+          }
+          const last = records[records.length - 1]!;
+          after = [last.timestamp, last.id];
+          const lines = this.#decodeAll(records).map((e) => `${toLine(e)}\n`);
+          for (const line of lines) controller.enqueue(line);
+          if (lines.length > 0) return;
+        }
+      },
+    });
+  }
+
+  /**
+   * Imports JSON Lines of events (this library's form or the reference's).
+   * Idempotent: stored events are counted as duplicates. Commits in batches.
+   * See {@link ImportOptions.onInvalid} for what happens to bad lines; a bad
+   * line is named by its line number.
+   */
+  async importEvents(source: LineSource, options: ImportOptions = {}): Promise<ImportResult> {
+    const batchSize = options.batchSize ?? 500;
+    const skip = options.onInvalid === 'skip';
+    const result: ImportResult = {
+      lines: 0,
+      bytesRead: 0,
+      added: 0,
+      duplicates: 0,
+      skipped: 0,
+      invalid: 0,
+      invalidLines: [],
+    };
+    const checkAbort = () => {
+      if (options.signal?.aborted)
+        throw new EventStoreError('aborted', 'import aborted', { cause: options.signal.reason });
+    };
+    const batch: AnyEvent[] = [];
+    const held: AnyEvent[] = [];
+    const commit = async (events: AnyEvent[]) => {
+      checkAbort();
+      const r = await this.append(events);
+      result.added += r.added.length;
+      result.duplicates += r.duplicates.length;
+      result.skipped += r.skipped.length;
+      options.onProgress?.({ ...result, invalidLines: undefined } as unknown as ImportProgress);
+    };
+    try {
+      for await (const { line, text, bytesRead } of readLines(source)) {
+        checkAbort();
+        result.lines++;
+        result.bytesRead = bytesRead;
+        let event: AnyEvent;
+        try {
+          event = parseEvent(JSON.parse(text), { allowUnknownKinds: true, clock: this.clock });
+        } catch (error) {
+          const e = error instanceof EventStoreError ? error : undefined;
+          result.invalid++;
+          result.invalidLines.push({
+            line,
+            field: e?.field,
+            message: e?.message ?? `not JSON: ${(error as Error).message}`,
+          });
+          continue;
+        }
+        if (!skip) held.push(event);
+        else {
+          batch.push(event);
+          if (batch.length >= batchSize) await commit(batch.splice(0));
+        }
+      }
+    } catch (error) {
+      if (error instanceof EventStoreError) throw error;
+      throw new EventStoreError(
+        'serialization',
+        `could not read the import source: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!skip && result.invalidLines.length > 0) {
+      const first = result.invalidLines[0]!;
+      throw new EventStoreError(
+        'validation',
+        `line ${first.line}: ${first.message} (${result.invalidLines.length} invalid line(s); nothing was imported)`,
+        { line: first.line, field: first.field },
+      );
+    }
+    for (let i = 0; i < held.length; i += batchSize) await commit(held.slice(i, i + batchSize));
+    if (batch.length > 0) await commit(batch);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- live state
+
+  /**
+   * Calls `listener` with the session's projection whenever it changes, in
+   * this tab or any other; returns the unsubscribe function. Pair it with
+   * {@link getSnapshot} for React's `useSyncExternalStore`.
+   */
+  subscribe(sessionKey: string, listener: Listener<Projection>): () => void {
+    let live = this.#live.get(sessionKey);
+    if (!live) {
+      live = { projection: undefined, listeners: new Set(), epoch: 0 };
+      this.#live.set(sessionKey, live);
+      this.#load(sessionKey, live);
+    }
+    live.listeners.add(listener);
+    const current = live;
+    return () => {
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0 && this.#live.get(sessionKey) === current)
+        this.#live.delete(sessionKey);
+    };
+  }
+
+  /**
+   * The current projection of a subscribed session, synchronously: `undefined`
+   * until it has loaded (or when nobody subscribes), the same object until it
+   * changes. A session without events has an empty projection.
+   */
+  getSnapshot(sessionKey: string): Projection | undefined {
+    return this.#live.get(sessionKey)?.projection;
+  }
+
+  /** Calls `listener` with all session summaries (most recent first) whenever any changes. */
+  subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
+    this.#sessionListeners.add(listener);
+    if (this.#summaries === undefined) this.#schedule(() => this.#catchUp(true));
+    return () => this.#sessionListeners.delete(listener);
+  }
+
+  /** The current summaries, synchronously: `undefined` until loaded. */
+  getSessionsSnapshot(): readonly SessionSummary[] | undefined {
+    return this.#summariesSnapshot;
+  }
+
+  #load(sessionKey: string, live: LiveSession): void {
+    const epoch = live.epoch;
+    this.#schedule(async () => {
+      await this.#catchUp();
+      const events = await this.getEvents(sessionKey);
+      if (live.epoch !== epoch || this.#live.get(sessionKey) !== live) return;
+      const loaded = project(events, sessionKey);
+      this.#setProjection(
+        live,
+        live.projection ? mergeProjections(loaded, live.projection) : loaded,
+      );
+    });
+  }
+
+  #setProjection(live: LiveSession, projection: Projection): void {
+    if (live.projection === projection) return;
+    live.projection = projection;
+    for (const listener of live.listeners) this.#call(listener, projection);
+  }
+
+  #call<T>(listener: Listener<T>, value: T): void {
+    try {
+      listener(value);
+    } catch (error) {
+      this.#emit('error', toStoreError(error));
+    }
+  }
+
+  #publishSummaries(): void {
+    if (!this.#summaries) return;
+    this.#summariesSnapshot = Object.freeze([...this.#summaries.values()].sort(byRecentActivity));
+    for (const listener of this.#sessionListeners) this.#call(listener, this.#summariesSnapshot);
+  }
+
+  /** Runs live-state changes one at a time, in order. */
+  #schedule(job: () => Promise<void> | void): void {
+    this.#sync = this.#sync.then(job).catch((error) => this.#emit('error', toStoreError(error)));
+  }
+
+  #receive(message: TabMessage): void {
+    if (message.from === this.origin) return;
+    if (message.type === 'commit') {
+      const events = message.events;
+      if (events) for (const e of events) this.clock.observe(e.timestamp);
+      this.#schedule(() => this.#applyCommit(message.seq, events, undefined));
+    } else if (message.type === 'delete') {
+      this.clock.observe(message.timestamp);
+      this.#schedule(() => this.#applyDelete(message.seq, message.sessionKey));
+    } else this.#receiveDraft(message);
+  }
+
+  /** Hook for drafts (streaming), set by the streaming module. */
+  #receiveDraft(_message: TabMessage): void {}
+
+  /**
+   * Applies commit `seq`. In sequence, its events are applied directly; after
+   * a gap (a missed message) the store catches up from the log instead.
+   */
+  async #applyCommit(
+    seq: number,
+    events: AnyEvent[] | undefined,
+    summaries: Map<string, SessionSummary> | undefined,
+  ): Promise<void> {
+    if (seq <= this.#lastSeq) return;
+    if (seq !== this.#lastSeq + 1 || events === undefined) return this.#catchUp();
+    this.#lastSeq = seq;
+    for (const [key, group] of groupBySession(events)) {
+      const live = this.#live.get(key);
+      if (live?.projection) {
+        let p = live.projection;
+        for (const e of group) p = applyEvent(p, e);
+        this.#setProjection(live, p);
+      }
+      if (this.#summaries) {
+        let s = summaries?.get(key);
+        if (!s) {
+          s = this.#summaries.get(key) ?? emptySummary(key);
+          for (const e of group) s = applyEventToSummary(s, e, byteSize(e));
+        }
+        this.#summaries.set(key, s);
+      }
+    }
+    this.#publishSummaries();
+  }
+
+  async #applyDelete(seq: number, sessionKey: string): Promise<void> {
+    if (seq <= this.#lastSeq) return;
+    if (seq !== this.#lastSeq + 1) return this.#catchUp();
+    this.#lastSeq = seq;
+    this.#forget(sessionKey);
+    this.#publishSummaries();
+  }
+
+  #forget(sessionKey: string): void {
+    const live = this.#live.get(sessionKey);
+    if (live) {
+      live.epoch++;
+      this.#setProjection(live, emptyProjection(sessionKey));
+    }
+    this.#summaries?.delete(sessionKey);
+  }
+
+  /**
+   * Reads from the log what was committed since `#lastSeq` (events and
+   * deletions, in one transaction with the sequence) and applies it. With
+   * `loadSummaries`, loads every summary in the same transaction.
+   */
+  async #catchUp(loadSummaries = false): Promise<void> {
+    if (this.#state !== 'open') return;
+    const from = this.#lastSeq;
+    const loadAll = loadSummaries && this.#summaries === undefined;
+    const read = await this.#run(async (db) => {
+      const tx = db.transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
+      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
+      if (meta.seq <= from && !loadAll) return { meta, records: [], tombstones: [], summaries: [] };
+      const range = meta.seq > from ? IDBKeyRange.bound(from, meta.seq, true, false) : undefined;
+      const [records, tombstones] = range
+        ? await Promise.all([
+            tx.objectStore('events').index('seq').getAll(range),
+            tx.objectStore('tombstones').index('seq').getAll(range),
+          ])
+        : [[], []];
+      // [key, summary or undefined when the session is gone]
+      let summaries: Array<[string, SessionSummary | undefined]> = [];
+      if (loadAll) {
+        summaries = (await tx.objectStore('sessions').getAll()).map((s) => [s.sessionKey, s]);
+      } else if (this.#summaries) {
+        const keys = new Set([
+          ...records.map((r) => r.session_key),
+          ...tombstones.map((t) => t.sessionKey),
+        ]);
+        summaries = await Promise.all(
+          [...keys].map(
+            async (k): Promise<[string, SessionSummary | undefined]> => [
+              k,
+              await tx.objectStore('sessions').get(k),
+            ],
+          ),
+        );
+      }
+      return { meta, records, tombstones, summaries };
+    });
+    if (read.meta.seq > this.#lastSeq) this.#lastSeq = read.meta.seq;
+    for (const t of read.tombstones) this.#forget(t.sessionKey);
+    const events = this.#decodeAll(read.records);
+    for (const e of events) this.clock.observe(e.timestamp);
+    const reload = new Set(read.tombstones.map((t) => t.sessionKey));
+    for (const [key, group] of groupBySession(events)) {
+      const live = this.#live.get(key);
+      if (!live) continue;
+      if (reload.has(key)) this.#load(key, live);
+      else if (live.projection) {
+        let p = live.projection;
+        for (const e of group) p = applyEvent(p, e);
+        this.#setProjection(live, p);
+      }
+    }
+    if (loadAll) this.#summaries = new Map();
+    if (this.#summaries) {
+      for (const [key, summary] of read.summaries) {
+        if (summary) this.#summaries.set(key, summary);
+        else this.#summaries.delete(key);
+      }
+      this.#publishSummaries();
+    }
+  }
+}
+
+type IndexRecord = EventRecord;
+
+/** Reads up to `count` records of the message index in one direction. */
+async function readIndex(
+  db: Db,
+  range: IDBKeyRange,
+  direction: 'next' | 'prev',
+  count: number,
+): Promise<IndexRecord[]> {
+  const tx = db.transaction('events', 'readonly');
+  const index = unwrap(tx.store.index('message')) as IDBIndex & {
+    getAllRecords?: (options: {
+      query: IDBKeyRange;
+      count: number;
+      direction: IDBCursorDirection;
+    }) => IDBRequest<Array<{ value: IndexRecord }>>;
+  };
+  if (direction === 'next') return tx.store.index('message').getAll(range, count);
+  if (typeof index.getAllRecords === 'function') {
+    // One request for a reverse page (Chromium 141+), instead of a cursor step per record.
+    const request = index.getAllRecords({ query: range, count, direction });
+    return new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result.map((r) => r.value));
+      request.onerror = () => reject(request.error);
+    });
+  }
+  const out: IndexRecord[] = [];
+  let cursor = await tx.store.index('message').openCursor(range, 'prev');
+  while (cursor && out.length < count) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * Session summaries: a projection without its message list. The store keeps
+ * one per session so that an append costs the same at any session length and a
+ * sidebar lists sessions without reading a message.
+ */
+import { produce } from 'immer';
+import { type AnyEvent, isKnownKind, type SessionEvent } from './event.js';
+import {
+  addTokens,
+  applyRegisters,
+  emptyProjection,
+  type Projection,
+  type RegisterBuilder,
+} from './projection.js';
+
+/** What a sidebar shows of a session: its projection less the messages, plus sizes. */
+export interface SessionSummary extends Omit<Projection, 'messages'> {
+  /** Distinct events stored for the session, of every kind. */
+  readonly eventCount: number;
+  /** Size of those events as canonical JSON, in UTF-8 bytes (what export writes, roughly). */
+  readonly bytes: number;
+}
+
+/** The summary of a session with no events. */
+export function emptySummary(sessionKey: string): SessionSummary {
+  const { messages: _, ...rest } = emptyProjection(sessionKey);
+  return { ...rest, eventCount: 0, bytes: 0 };
+}
+
+/** The summary of a full projection (for sessions rebuilt from the log). */
+export function summaryOf(
+  projection: Projection,
+  eventCount: number,
+  bytes: number,
+): SessionSummary {
+  const { messages: _, ...rest } = projection;
+  return { ...rest, eventCount, bytes };
+}
+
+/**
+ * Applies an event that is NEW to the session (the caller has checked its id
+ * against the log): counts are incremented, so a duplicate must never get here.
+ */
+export function applyEventToSummary(
+  summary: SessionSummary,
+  event: AnyEvent,
+  bytes: number,
+): SessionSummary {
+  return produce(summary, (draft) => {
+    draft.eventCount += 1;
+    draft.bytes += bytes;
+    if (!isKnownKind(event.kind)) return;
+    const known = event as SessionEvent;
+    applyRegisters(draft as unknown as RegisterBuilder, known);
+    if (known.kind.type === 'message_received') draft.messageCount += 1;
+    else if (known.kind.type === 'agent_response') {
+      const tokens = { ...summary.tokens };
+      addTokens(tokens, known.kind);
+      draft.tokens = tokens;
+    }
+  });
+}

@@ -37,8 +37,16 @@ import {
   type SessionlogDB,
   type TombstoneRecord,
 } from './schema.js';
+import {
+  type Draft,
+  DraftManager,
+  type DraftTiming,
+  type StreamHandle,
+  type StreamOptions,
+} from './stream.js';
 import { applyEventToSummary, emptySummary, type SessionSummary } from './summary.js';
 import {
+  type DraftMessage,
   MAX_EVENTS_PER_MESSAGE,
   parseTabMessage,
   TabChannel,
@@ -67,6 +75,8 @@ export interface OpenEventStoreOptions {
   crossTab?: boolean;
   /** Wall clock for the store's hybrid logical clock (tests inject one). */
   now?: () => number;
+  /** Timing of streaming drafts (checkpoint interval, heartbeat, timeout). */
+  drafts?: Partial<DraftTiming>;
 }
 
 /** What an append did with each event. */
@@ -175,6 +185,8 @@ type Listener<T> = (value: T) => void;
 interface PendingAppend {
   events: AnyEvent[];
   durability: Durability;
+  /** Draft records to delete in the same transaction (a finished stream). */
+  clearDrafts?: string[];
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -198,7 +210,7 @@ interface LiveSession {
 const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
-const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta'] as const;
+const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
 type Db = IDBPDatabase<SessionlogDB>;
 
 /** Maps what IndexedDB throws to a typed error; the original stays as `cause`. */
@@ -286,6 +298,7 @@ export class EventStore {
   #channel: TabChannel | undefined;
   readonly #emitter = new Map<keyof StoreEventMap, Set<Listener<never>>>();
   readonly #cleanups: Array<() => void> = [];
+  readonly #drafts: DraftManager;
 
   // Group commit.
   #queue: PendingAppend[] = [];
@@ -306,6 +319,33 @@ export class EventStore {
     this.clock = new HybridClock(options.now ? { now: options.now } : {});
     this.#factory = 'indexedDB' in options ? options.indexedDB : globalThis.indexedDB;
     this.#crossTab = (options.crossTab ?? true) && typeof BroadcastChannel !== 'undefined';
+    this.#drafts = new DraftManager(
+      {
+        origin: this.origin,
+        name: this.name,
+        run: (work) => this.#run(work),
+        post: (draft) =>
+          this.#channel?.post({
+            v: 1,
+            db: this.#instance,
+            from: this.origin,
+            type: 'draft',
+            draft,
+          }),
+        commit: async (draft, tokens) => {
+          const event = createEvent(
+            draft.sessionKey,
+            draft.agentId,
+            { type: 'agent_response', content: draft.text, model: draft.model, tokens },
+            { clock: this.clock, origin: this.origin },
+          );
+          await this.#append(event, this.durability, [draft.id]);
+          return event;
+        },
+        reportError: (error) => this.#emit('error', toStoreError(error)),
+      },
+      options.drafts,
+    );
     this.ready = this.#open();
   }
 
@@ -355,6 +395,7 @@ export class EventStore {
   #onVersionChange(): void {
     if (this.#state !== 'open') return;
     this.#state = 'version_change';
+    this.#drafts.close();
     this.#db?.close();
     this.#db = undefined;
     this.#teardown();
@@ -458,6 +499,14 @@ export class EventStore {
     input: AnyEvent | readonly AnyEvent[],
     options: { durability?: Durability } = {},
   ): Promise<AppendResult> {
+    return this.#append(input, options.durability ?? this.durability, undefined);
+  }
+
+  #append(
+    input: AnyEvent | readonly AnyEvent[],
+    durability: Durability,
+    clearDrafts: string[] | undefined,
+  ): Promise<AppendResult> {
     if (this.#state !== 'open') return Promise.reject(this.#unusable());
     let events: AnyEvent[];
     try {
@@ -469,9 +518,10 @@ export class EventStore {
     return new Promise((resolve, reject) => {
       this.#queue.push({
         events,
-        durability: options.durability ?? this.durability,
+        durability,
         resolve,
         reject,
+        ...(clearDrafts ? { clearDrafts } : {}),
       });
       this.#drainSoon();
     });
@@ -598,7 +648,9 @@ export class EventStore {
       );
       touched.add(key);
     }
-    const writes: Promise<unknown>[] = [];
+    const writes: Promise<unknown>[] = batch.flatMap((p) =>
+      (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
+    );
     for (const key of touched) writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
     if (added.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
     await Promise.all([...writes, done]);
@@ -709,6 +761,7 @@ export class EventStore {
     await this.#flushQueue();
     await this.#sync;
     this.#state = 'closed';
+    this.#drafts.close();
     this.#teardown();
     this.#db?.close();
     this.#db = undefined;
@@ -1031,8 +1084,46 @@ export class EventStore {
     } else this.#receiveDraft(message);
   }
 
-  /** Hook for drafts (streaming), set by the streaming module. */
-  #receiveDraft(_message: TabMessage): void {}
+  #receiveDraft(message: DraftMessage): void {
+    this.#drafts.receive(message);
+  }
+
+  // ---------------------------------------------------------------- streaming
+
+  /**
+   * Starts streaming a reply into a session. Pushed text reaches other tabs
+   * live and is checkpointed to IndexedDB; `done` commits it as one
+   * agent_response event. See {@link StreamHandle}.
+   */
+  stream(sessionKey: string, options: StreamOptions): StreamHandle {
+    if (this.#state !== 'open') throw this.#unusable();
+    return this.#drafts.start(sessionKey, options);
+  }
+
+  /** Continues an interrupted draft (left by a crashed or reloaded tab) with its text. */
+  resumeDraft(draftId: string): Promise<StreamHandle> {
+    return this.#drafts.resume(draftId);
+  }
+
+  /** Deletes a draft everywhere (e.g. an interrupted one the user does not want). */
+  discardDraft(draftId: string): Promise<void> {
+    return this.#drafts.discard(draftId);
+  }
+
+  /** Calls `listener` with the session's drafts (streaming or interrupted) whenever they change. */
+  subscribeDrafts(sessionKey: string, listener: (drafts: readonly Draft[]) => void): () => void {
+    return this.#drafts.subscribe(sessionKey, listener);
+  }
+
+  /** The session's drafts, synchronously; the same array until one changes. */
+  getDraftsSnapshot(sessionKey: string): readonly Draft[] {
+    return this.#drafts.getSnapshot(sessionKey);
+  }
+
+  /** Stored drafts of any session whose writer is gone: what to offer to resume after a crash. */
+  listInterruptedDrafts(): Promise<Draft[]> {
+    return this.#drafts.listInterrupted();
+  }
 
   /**
    * Applies commit `seq`. In sequence, its events are applied directly; after
@@ -1074,6 +1165,7 @@ export class EventStore {
   }
 
   #forget(sessionKey: string): void {
+    this.#drafts.forgetSession(sessionKey);
     const live = this.#live.get(sessionKey);
     if (live) {
       live.epoch++;

@@ -7,6 +7,7 @@
  * subscribers, and the same path is taken by what other tabs commit.
  */
 import { type IDBPDatabase, type IDBPTransaction, unwrap } from 'idb';
+import { freeze } from 'immer';
 import { HybridClock } from './clock.js';
 import { EventStoreError, validationError } from './errors.js';
 import {
@@ -1232,7 +1233,8 @@ export class EventStore {
     if (loadAll) this.#summaries = new Map();
     if (this.#summaries) {
       for (const [key, summary] of read.summaries) {
-        if (summary) this.#summaries.set(key, summary);
+        // Read from IndexedDB, so not yet frozen: snapshots handed to subscribers must be.
+        if (summary) this.#summaries.set(key, freeze(summary, true));
         else this.#summaries.delete(key);
       }
       this.#publishSummaries();

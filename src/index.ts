@@ -82,5 +82,12 @@ export {
   openEventStore,
   type StoreEventMap,
 } from './store.js';
+export {
+  DEFAULT_DRAFT_TIMING,
+  type Draft,
+  type DraftTiming,
+  type StreamHandle,
+  type StreamOptions,
+} from './stream.js';
 export type { SessionSummary } from './summary.js';
 export { type ChannelStats, PROTOCOL_VERSION } from './tab-channel.js';

@@ -213,6 +213,34 @@ const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
 type Db = IDBPDatabase<SessionlogDB>;
+type WriteTx = IDBPTransaction<SessionlogDB, typeof WRITE_STORES, 'readwrite'>;
+
+/**
+ * Runs `work` in `tx` and resolves after the transaction completes. If `work`
+ * fails, the transaction is aborted (never left to auto-commit half of it) and
+ * the transaction's own error (QuotaExceededError, say) wins over the
+ * AbortErrors of its requests.
+ */
+async function atomically<
+  T,
+  Tx extends { done: Promise<void>; error: DOMException | null; abort(): void },
+>(tx: Tx, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const done = tx.done;
+  done.catch(() => {}); // awaited below; a failing request must not leave it unhandled
+  try {
+    const result = await work(tx);
+    await done;
+    return result;
+  } catch (error) {
+    const cause = tx.error ?? error;
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+    throw cause;
+  }
+}
 
 /** Maps what IndexedDB throws to a typed error; the original stays as `cause`. */
 export function toStoreError(error: unknown): EventStoreError {
@@ -602,10 +630,13 @@ export class EventStore {
   }
 
   /** One readwrite transaction: dedupe, tombstone check, events, summaries, sequence. */
-  async #write(db: Db, batch: PendingAppend[], durability: Durability): Promise<WriteOutcome> {
-    const tx = db.transaction(WRITE_STORES, 'readwrite', { durability });
-    const done = tx.done;
-    done.catch(() => {}); // observed below; avoids an unhandled rejection when a request fails first
+  #write(db: Db, batch: PendingAppend[], durability: Durability): Promise<WriteOutcome> {
+    return atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
+      this.#writeIn(tx, batch),
+    );
+  }
+
+  async #writeIn(tx: WriteTx, batch: PendingAppend[]): Promise<WriteOutcome> {
     const all = batch.flatMap((p) => p.events);
     const keys = [...new Set(all.map((e) => e.session_key))];
     const [meta, tombstones, stored] = await Promise.all([
@@ -654,17 +685,13 @@ export class EventStore {
     );
     for (const key of touched) writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
     if (added.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
-    await Promise.all([...writes, done]);
+    await Promise.all(writes);
     for (const key of summaries.keys()) if (!touched.has(key)) summaries.delete(key);
     return { results, seq: added.length > 0 ? seq : undefined, summaries };
   }
 
   // `add` with the duplicate error handled, so one known id does not abort the transaction.
-  #add(
-    tx: IDBPTransaction<SessionlogDB, typeof WRITE_STORES, 'readwrite'>,
-    event: AnyEvent,
-    seq: number,
-  ): Promise<'added' | 'duplicates'> {
+  #add(tx: WriteTx, event: AnyEvent, seq: number): Promise<'added' | 'duplicates'> {
     const request = unwrap(tx.objectStore('events')).add(toRecord(event, seq));
     return new Promise((resolve, reject) => {
       request.onsuccess = () => resolve('added');
@@ -689,40 +716,39 @@ export class EventStore {
       throw validationError('sessionKey', 'must be a non-empty string');
     }
     await this.#flushQueue();
-    const tombstone = await this.#run(async (db) => {
-      const tx = db.transaction(
-        ['events', 'sessions', 'tombstones', 'meta', 'drafts'],
-        'readwrite',
-        {
-          durability: this.durability,
+    const stores = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
+    const tombstone = await this.#run((db) =>
+      atomically(
+        db.transaction(stores, 'readwrite', { durability: this.durability }),
+        async (tx) => {
+          const [meta, ids, summary, drafts] = await Promise.all([
+            tx.objectStore('meta').get('state') as Promise<MetaRecord>,
+            tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
+            tx.objectStore('sessions').get(sessionKey),
+            tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
+          ]);
+          // Later than every event this tab has seen and every event of the session.
+          let ns = parseTimestamp(this.clock.next());
+          if (summary?.lastActivity) {
+            const last = parseTimestamp(summary.lastActivity) + 1n;
+            if (last > ns) ns = last;
+          }
+          const record: TombstoneRecord = {
+            sessionKey,
+            timestamp: formatTimestamp(ns),
+            seq: meta.seq + 1,
+          };
+          await Promise.all([
+            ...ids.map((id) => tx.objectStore('events').delete(id)),
+            ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
+            tx.objectStore('sessions').delete(sessionKey),
+            tx.objectStore('tombstones').put(record),
+            tx.objectStore('meta').put({ ...meta, seq: record.seq }, 'state'),
+          ]);
+          return record;
         },
-      );
-      const [meta, ids, summary, drafts] = await Promise.all([
-        tx.objectStore('meta').get('state') as Promise<MetaRecord>,
-        tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
-        tx.objectStore('sessions').get(sessionKey),
-        tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
-      ]);
-      let ns = parseTimestamp(this.clock.next());
-      if (summary?.lastActivity) {
-        const last = parseTimestamp(summary.lastActivity) + 1n;
-        if (last > ns) ns = last;
-      }
-      const record: TombstoneRecord = {
-        sessionKey,
-        timestamp: formatTimestamp(ns),
-        seq: meta.seq + 1,
-      };
-      await Promise.all([
-        ...ids.map((id) => tx.objectStore('events').delete(id)),
-        ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
-        tx.objectStore('sessions').delete(sessionKey),
-        tx.objectStore('tombstones').put(record),
-        tx.objectStore('meta').put({ ...meta, seq: record.seq }, 'state'),
-        tx.done,
-      ]);
-      return record;
-    });
+      ),
+    );
     this.#channel?.post({
       v: 1,
       db: this.#instance,
@@ -745,11 +771,12 @@ export class EventStore {
    */
   async flush(): Promise<void> {
     await this.#flushQueue();
-    await this.#run(async (db) => {
-      const tx = db.transaction('meta', 'readwrite', { durability: 'strict' });
-      const meta = (await tx.store.get('state')) as MetaRecord;
-      await Promise.all([tx.store.put(meta, 'state'), tx.done]);
-    });
+    await this.#run((db) =>
+      atomically(db.transaction('meta', 'readwrite', { durability: 'strict' }), async (tx) => {
+        const meta = (await tx.store.get('state')) as MetaRecord;
+        await tx.store.put(meta, 'state');
+      }),
+    );
   }
 
   /**

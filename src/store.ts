@@ -880,20 +880,31 @@ export class EventStore {
     const high: unknown[] = query.before
       ? [sessionKey, 1, query.before.timestamp, query.before.id]
       : [sessionKey, 1, []];
-    const range = IDBKeyRange.bound(low, high, Boolean(query.after), Boolean(query.before));
     const forward = Boolean(query.after);
-    const records = await this.#run((db) =>
-      readIndex(db, range, forward ? 'next' : 'prev', limit + 1),
-    );
-    const hasMore = records.length > limit;
-    const page = records.slice(0, limit);
-    if (!forward) page.reverse();
+    let range = IDBKeyRange.bound(low, high, Boolean(query.after), Boolean(query.before));
     const messages: Message[] = [];
-    for (const record of page) {
-      const event = this.#decode(record);
-      const message = event && isKnownKind(event.kind) ? messageOf(event as SessionEvent) : null;
-      if (message) messages.push(message);
+    let hasMore: boolean;
+    // Corrupt records are skipped, so read on past them until the page is full.
+    for (;;) {
+      const need = limit - messages.length;
+      const records = await this.#run((db) =>
+        readIndex(db, range, forward ? 'next' : 'prev', need + 1),
+      );
+      hasMore = records.length > need;
+      const page = records.slice(0, need);
+      for (const record of page) {
+        const event = this.#decode(record);
+        const message = event && isKnownKind(event.kind) ? messageOf(event as SessionEvent) : null;
+        if (message) messages.push(message);
+      }
+      if (!hasMore || messages.length === limit) break;
+      const last = page[page.length - 1]!;
+      const at = [sessionKey, 1, last.timestamp, last.id];
+      range = forward
+        ? IDBKeyRange.bound(at, high, true, Boolean(query.before))
+        : IDBKeyRange.bound(low, at, Boolean(query.after), true);
     }
+    if (!forward) messages.reverse();
     return { messages, hasMore };
   }
 

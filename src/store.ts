@@ -693,7 +693,7 @@ export class EventStore {
   // `add` with the duplicate error handled, so one known id does not abort the transaction.
   #add(tx: WriteTx, event: AnyEvent, seq: number): Promise<'added' | 'duplicates'> {
     const request = unwrap(tx.objectStore('events')).add(toRecord(event, seq));
-    return new Promise((resolve, reject) => {
+    const outcome = new Promise<'added' | 'duplicates'>((resolve, reject) => {
       request.onsuccess = () => resolve('added');
       request.onerror = (e) => {
         if (request.error?.name === 'ConstraintError') {
@@ -703,6 +703,9 @@ export class EventStore {
         } else reject(request.error);
       };
     });
+    // Awaited with the others; if a later add throws first, the abort must not go unhandled.
+    outcome.catch(() => {});
+    return outcome;
   }
 
   /**

@@ -380,7 +380,22 @@ export class EventStore {
 
   async #open(): Promise<void> {
     const db = await this.#connect();
-    const meta = (await db.get('meta', 'state')) as MetaRecord;
+    let meta: MetaRecord | undefined;
+    let cause: unknown;
+    try {
+      meta = (await db.get('meta', 'state')) as MetaRecord | undefined;
+    } catch (error) {
+      cause = error; // e.g. NotFoundError: a database of this name made by other code
+    }
+    if (typeof meta?.seq !== 'number' || typeof meta.instance !== 'string') {
+      db.close();
+      this.#db = undefined;
+      throw new EventStoreError(
+        'storage',
+        `database "${this.name}" is not a sessionlog database (its meta state is missing or damaged)`,
+        { cause },
+      );
+    }
     this.#instance = meta.instance;
     this.#lastSeq = meta.seq;
     if (this.#crossTab) {

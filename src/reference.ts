@@ -197,10 +197,10 @@ export function parseReferenceProjection(value: unknown): ReferenceProjection {
     peer_id: str('peer_id'),
     state,
     message_count: field<number>(
-      Number.isSafeInteger(p.message_count),
+      Number.isSafeInteger(p.message_count) && (p.message_count as number) >= 0,
       p.message_count,
       'message_count',
-      'an integer',
+      'a non-negative integer',
     ),
     last_activity: last as string | null,
     messages: messages.map((m, i) => parseReferenceMessage(m, `messages[${i}]`)),

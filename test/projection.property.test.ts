@@ -114,13 +114,13 @@ const eventsArb = fc.array(eventArb(), { maxLength: 8 });
 const multisetArb = eventsArb.chain((events) =>
   fc
     .tuple(
-      fc.array(fc.integer({ min: 1, max: 3 }), {
+      fc.array(fc.integer({ min: 1, max: 2 }), {
         minLength: events.length,
         maxLength: events.length,
       }),
       fc.array(fc.double({ noNaN: true }), {
-        minLength: 3 * events.length,
-        maxLength: 3 * events.length,
+        minLength: 2 * events.length,
+        maxLength: 2 * events.length,
       }),
     )
     .map(([counts, keys]) => {

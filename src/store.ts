@@ -892,12 +892,18 @@ export class EventStore {
     }
     if (query.before && query.after)
       throw validationError('before', 'cannot be combined with after');
-    const low: unknown[] = query.after
-      ? [sessionKey, 1, query.after.timestamp, query.after.id]
-      : [sessionKey, 1];
-    const high: unknown[] = query.before
-      ? [sessionKey, 1, query.before.timestamp, query.before.id]
-      : [sessionKey, 1, []];
+    // A cursor is a message or any { timestamp, id }; its timestamp may be in a short form.
+    const cursorKey = (side: 'before' | 'after'): [string, string] | undefined => {
+      const cursor = query[side];
+      if (cursor === undefined || cursor === null) return undefined;
+      if (typeof cursor !== 'object' || typeof cursor.id !== 'string')
+        throw validationError(side, 'must be a message or a { timestamp, id } cursor');
+      return [normalizeTimestamp(cursor.timestamp, `${side}.timestamp`), cursor.id];
+    };
+    const afterAt = cursorKey('after');
+    const beforeAt = cursorKey('before');
+    const low: unknown[] = afterAt ? [sessionKey, 1, ...afterAt] : [sessionKey, 1];
+    const high: unknown[] = beforeAt ? [sessionKey, 1, ...beforeAt] : [sessionKey, 1, []];
     const forward = Boolean(query.after);
     let range = IDBKeyRange.bound(low, high, Boolean(query.after), Boolean(query.before));
     const messages: Message[] = [];

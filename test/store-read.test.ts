@@ -229,6 +229,12 @@ describe('getMessages', () => {
     expect(around.messages).toEqual(
       messages.filter((m) => compareEvents(m, toolCall) > 0).slice(0, 3),
     );
+    // A cursor timestamp in the reference's short form means the same instant.
+    const whole = messages.find((m) => m.timestamp.endsWith('.000000000Z'))!;
+    const short = { timestamp: whole.timestamp.replace('.000000000Z', 'Z'), id: whole.id };
+    expect(await store.getMessages(KEY, { limit: 4, before: short })).toEqual(
+      await store.getMessages(KEY, { limit: 4, before: whole }),
+    );
     expect(await store.getMessages(mainSessionKey('empty'))).toEqual({
       messages: [],
       hasMore: false,
@@ -248,6 +254,17 @@ describe('getMessages', () => {
     await expect(store.getMessages(KEY, { before: cursor, after: cursor })).rejects.toMatchObject({
       code: 'validation',
     });
+    for (const [side, bad, field] of [
+      ['before', {}, 'before'],
+      ['after', { timestamp: cursor.timestamp }, 'after'],
+      ['before', { timestamp: 'yesterday', id: cursor.id }, 'before.timestamp'],
+      ['after', 'latest', 'after'],
+    ] as const) {
+      await expect(
+        store.getMessages(KEY, { [side]: bad as never }),
+        `${side} ${JSON.stringify(bad)}`,
+      ).rejects.toMatchObject({ code: 'validation', field });
+    }
     await expect(store.getMessages(KEY, { limit: 1 })).resolves.toEqual({
       messages: [],
       hasMore: false,

@@ -4,6 +4,7 @@
  * JSON with the reference's snake_case field names, so one shape crosses
  * IndexedDB, BroadcastChannel, export files and servers.
  */
+import { freeze } from 'immer';
 import { defaultClock, type HybridClock } from './clock.js';
 import { validationError } from './errors.js';
 import { bytesToHex, computeEventId, EVENT_ID_PATTERN, randomOrigin } from './ids.js';
@@ -407,9 +408,9 @@ export function createEvent<K extends EventKindInput>(
     clock,
   );
   if (options.timestamp !== undefined) clock.observe(content.timestamp);
-  return { id: computeEventId(content), ...content } as SessionEvent<
-    Extract<EventKind, { type: K['type'] }>
-  >;
+  const event = freeze({ id: computeEventId(content), ...content }, true);
+  minted.add(event);
+  return event as SessionEvent<Extract<EventKind, { type: K['type'] }>>;
 }
 
 /** Options of {@link parseEvent}. */

@@ -35,6 +35,7 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * mutation by the caller cannot change a stored event. Rejects functions,
  * BigInt, symbols, `undefined`, NaN/±Infinity, cycles, class instances (Date,
  * Map, …), lone surrogates and nesting deeper than {@link MAX_JSON_DEPTH}.
+ * Negative zero becomes 0, as JSON and the canonical form write it.
  */
 export function toJsonValue(value: unknown, field: string): JsonValue {
   const ancestors = new Set<object>();
@@ -47,7 +48,8 @@ export function toJsonValue(value: unknown, field: string): JsonValue {
         return v;
       case 'number':
         if (!Number.isFinite(v)) throw validationError(path, `${v} is not a JSON number`);
-        return v;
+        // -0 would survive structured clone but hash (and JSON) as 0: one id, two contents.
+        return v === 0 ? 0 : v;
       case 'object': {
         if (v === null) return null;
         if (depth >= MAX_JSON_DEPTH)

@@ -45,7 +45,13 @@ import {
   type StreamHandle,
   type StreamOptions,
 } from './stream.js';
-import { applyEventToSummary, emptySummary, type SessionSummary } from './summary.js';
+import {
+  applyEventToSummary,
+  emptySummary,
+  isSummaryOf,
+  type SessionSummary,
+  summaryOf,
+} from './summary.js';
 import {
   type DraftMessage,
   MAX_EVENTS_PER_MESSAGE,
@@ -681,11 +687,17 @@ export class EventStore {
       return result;
     });
     const summaries = new Map<string, SessionSummary>();
-    keys.forEach((k, i) => {
-      const s = stored[i];
-      if (s) summaries.set(k, s);
-    });
     const added = results.flatMap((r) => r.added);
+    const addedTo = new Set(added.map((e) => e.session_key));
+    await Promise.all(
+      keys.map(async (k, i) => {
+        const s = stored[i] === undefined ? undefined : this.#checkSummary(stored[i], k);
+        if (s) summaries.set(k, s);
+        // A corrupt summary is rebuilt from the log (its events before this commit).
+        else if (stored[i] !== undefined && addedTo.has(k))
+          summaries.set(k, await this.#rebuild(tx, k, seq));
+      }),
+    );
     const touched = new Set<string>();
     for (const event of added) {
       const key = event.session_key;
@@ -703,6 +715,25 @@ export class EventStore {
     await Promise.all(writes);
     for (const key of summaries.keys()) if (!touched.has(key)) summaries.delete(key);
     return { results, seq: added.length > 0 ? seq : undefined, summaries };
+  }
+
+  /** The record if it is a valid summary of `key`; else reports it as corrupt. */
+  #checkSummary(value: unknown, key: string): SessionSummary | undefined {
+    if (isSummaryOf(value, key)) return value;
+    const error = new EventStoreError(
+      'serialization',
+      `session summary of "${key}" has a bad shape`,
+    );
+    this.#emit('corrupt', { store: 'sessions', key, error });
+    return undefined;
+  }
+
+  /** The summary of a session computed from its events stored before commit `seq`. */
+  async #rebuild(tx: WriteTx, key: string, seq: number): Promise<SessionSummary> {
+    const records = await tx.objectStore('events').index('session').getAll(sessionRange(key));
+    const events = this.#decodeAll(records.filter((r) => r.seq < seq));
+    const bytes = events.reduce((sum, e) => sum + byteSize(e), 0);
+    return summaryOf(project(events, key), events.length, bytes);
   }
 
   // `add` with the duplicate error handled, so one known id does not abort the transaction.
@@ -871,13 +902,19 @@ export class EventStore {
 
   /** The summary of a session (no messages), or `undefined`. */
   async getSummary(sessionKey: string): Promise<SessionSummary | undefined> {
-    return this.#run((db) => db.get('sessions', sessionKey));
+    const value = await this.#run((db) => db.get('sessions', sessionKey));
+    return value === undefined ? undefined : this.#checkSummary(value, sessionKey);
   }
 
   /** Every session's summary, most recent activity first: a sidebar without reading a message. */
   async listSummaries(): Promise<SessionSummary[]> {
     const all = await this.#run((db) => db.getAll('sessions'));
-    return all.sort(byRecentActivity);
+    return all
+      .filter(
+        (s): s is SessionSummary =>
+          this.#checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? '') !== undefined,
+      )
+      .sort(byRecentActivity);
   }
 
   /**
@@ -1260,7 +1297,10 @@ export class EventStore {
       // [key, summary or undefined when the session is gone]
       let summaries: Array<[string, SessionSummary | undefined]> = [];
       if (loadAll) {
-        summaries = (await tx.objectStore('sessions').getAll()).map((s) => [s.sessionKey, s]);
+        summaries = (await tx.objectStore('sessions').getAll()).map((s) => [
+          s.sessionKey,
+          this.#checkSummary(s, s?.sessionKey),
+        ]);
       } else if (this.#summaries) {
         const keys = new Set([
           ...records.map((r) => r.session_key),
@@ -1270,7 +1310,10 @@ export class EventStore {
           [...keys].map(
             async (k): Promise<[string, SessionSummary | undefined]> => [
               k,
-              await tx.objectStore('sessions').get(k),
+              await tx
+                .objectStore('sessions')
+                .get(k)
+                .then((v) => (v === undefined ? undefined : this.#checkSummary(v, k))),
             ],
           ),
         );

@@ -60,3 +60,40 @@ export function applyEventToSummary(
     }
   });
 }
+
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isText = (v: unknown) => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isVersion = (v: unknown) =>
+  v === null || (isObject(v) && isText(v.timestamp) && isText(v.id));
+
+/**
+ * Whether a record read from the `sessions` store has the shape of the
+ * summary of `sessionKey`. A record that does not is corrupt: the store skips
+ * it, reports it, and rebuilds it from the log on the next write.
+ */
+export function isSummaryOf(value: unknown, sessionKey: string): value is SessionSummary {
+  if (!isObject(value) || value.sessionKey !== sessionKey) return false;
+  const { tokens, versions } = value;
+  return (
+    (value.agentId === null || isText(value.agentId)) &&
+    isText(value.channel) &&
+    isText(value.peerId) &&
+    (value.state === 'active' || value.state === 'ended') &&
+    isCount(value.messageCount) &&
+    isCount(value.eventCount) &&
+    isCount(value.bytes) &&
+    (value.lastActivity === null || isText(value.lastActivity)) &&
+    (value.lastEventId === null || isText(value.lastEventId)) &&
+    isObject(value.customState) &&
+    isObject(tokens) &&
+    ['responses', 'input', 'output', 'cacheRead', 'cacheWrite'].every((k) => isCount(tokens[k])) &&
+    isObject(versions) &&
+    isVersion(versions.agent) &&
+    isVersion(versions.peer) &&
+    isVersion(versions.state) &&
+    isObject(versions.customState) &&
+    Object.values(versions.customState).every(isVersion)
+  );
+}

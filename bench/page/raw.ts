@@ -1,0 +1,125 @@
+/**
+ * Plain IndexedDB, no library: the "practical limit" the others are measured
+ * against. Same records as sessionlog stores (the events themselves), an
+ * object store keyed by `id` with one compound index on
+ * (session_key, timestamp, id) — the index a page of messages is read from —
+ * and a `sessions` store for the summaries of scenario 5.
+ */
+import type { Durability } from '../protocol.js';
+
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export function txDone(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
+  });
+}
+
+/** Opens (creating if needed) a raw database with the bench schema. */
+export function openRaw(name: string): Promise<IDBDatabase> {
+  const req = indexedDB.open(name, 1);
+  req.onupgradeneeded = () => {
+    const db = req.result;
+    const events = db.createObjectStore('events', { keyPath: 'id' });
+    events.createIndex('session', ['session_key', 'timestamp', 'id']);
+    db.createObjectStore('sessions', { keyPath: 'sessionKey' });
+  };
+  return request(req);
+}
+
+/** Opens an existing database without upgrading it (cold open). */
+export function openExisting(name: string): Promise<IDBDatabase> {
+  return request(indexedDB.open(name));
+}
+
+export function deleteDb(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () => reject(req.error);
+    // Another connection still open: it will be closed by its owner; wait for success.
+    req.onblocked = () => undefined;
+  });
+}
+
+/** All records in one readwrite transaction. */
+export function putAll(
+  db: IDBDatabase,
+  records: readonly unknown[],
+  durability: Durability,
+  storeName = 'events',
+): Promise<void> {
+  const tx = db.transaction(storeName, 'readwrite', { durability });
+  const store = tx.objectStore(storeName);
+  for (const r of records) store.put(r);
+  return txDone(tx);
+}
+
+/** One record in its own readwrite transaction. */
+export function putOne(db: IDBDatabase, record: unknown, durability: Durability): Promise<void> {
+  const tx = db.transaction('events', 'readwrite', { durability });
+  tx.objectStore('events').put(record);
+  return txDone(tx);
+}
+
+/** The index range of one session's events in (timestamp, id) order. */
+export function sessionRange(key: string): IDBKeyRange {
+  return IDBKeyRange.bound([key], [key, []]);
+}
+
+interface GetAllRecordsIndex {
+  getAllRecords(options: {
+    query?: IDBKeyRange | null;
+    count?: number;
+    direction?: IDBCursorDirection;
+  }): IDBRequest<Array<{ key: unknown; primaryKey: unknown; value: unknown }>>;
+}
+
+export const hasGetAllRecords =
+  typeof IDBIndex !== 'undefined' && 'getAllRecords' in IDBIndex.prototype;
+
+/**
+ * The latest `count` events of a session, newest first, with one `getAll`-
+ * style call on the index range: `getAllRecords({ direction: 'prev' })`
+ * (IndexedDB 3.0) where the browser has it, else a `prev` cursor.
+ */
+export async function latestByGetAll(
+  index: IDBIndex,
+  key: string,
+  count: number,
+): Promise<unknown[]> {
+  if (hasGetAllRecords) {
+    const records = await request(
+      (index as unknown as GetAllRecordsIndex).getAllRecords({
+        query: sessionRange(key),
+        count,
+        direction: 'prev',
+      }),
+    );
+    return records.map((r) => r.value);
+  }
+  return latestByCursor(index, key, count);
+}
+
+/** The latest `count` events of a session, newest first, with a `prev` cursor. */
+export function latestByCursor(index: IDBIndex, key: string, count: number): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const out: unknown[] = [];
+    const req = index.openCursor(sessionRange(key), 'prev');
+    req.onsuccess = () => {
+      const cursor = req.result;
+      if (!cursor || out.length >= count) return resolve(out);
+      out.push(cursor.value);
+      if (out.length >= count) resolve(out);
+      else cursor.continue();
+    };
+    req.onerror = () => reject(req.error);
+  });
+}

@@ -61,7 +61,8 @@ export function applyEventToSummary(
   });
 }
 
-const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+// Not isSafeInteger: token totals may pass 2^53 (the reference counts in u64).
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const isText = (v: unknown) => typeof v === 'string';
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -28,12 +28,25 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: 'npm run demo -- --strictPort',
-    url: baseURL,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    // The dev server: the harness page (/harness.html) the library's e2e tests use.
+    {
+      command: 'npm run demo -- --strictPort',
+      url: baseURL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    // The demo as it ships: a production build with its service worker (the
+    // offline test needs it), served by `vite preview`. e2e/demo*.spec.ts use it.
+    {
+      command: 'npm run demo:offline -- --strictPort',
+      url: 'http://127.0.0.1:4173',
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

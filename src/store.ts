@@ -53,6 +53,8 @@ import {
   summaryOf,
 } from './summary.js';
 import {
+  type CommitMessage,
+  type DeleteMessage,
   type DraftMessage,
   MAX_EVENTS_PER_MESSAGE,
   parseTabMessage,
@@ -331,6 +333,8 @@ export class EventStore {
   #state: 'open' | 'closed' | 'version_change' = 'open';
   #instance = '';
   #channel: TabChannel | undefined;
+  /** Between the page's `freeze` and `resume` events. */
+  #frozen = false;
   readonly #emitter = new Map<keyof StoreEventMap, Set<Listener<never>>>();
   readonly #cleanups: Array<() => void> = [];
   readonly #drafts: DraftManager;
@@ -428,17 +432,36 @@ export class EventStore {
   // A page coming back (bfcache, unfrozen, visible again) may have missed messages.
   #watchPageLifecycle(): void {
     if (typeof window === 'undefined' || typeof document === 'undefined') return;
+    // A page resumed from freezing may still be hidden (a background tab): catch up anyway.
     const catchUp = () => {
-      if (this.#state === 'open' && document.visibilityState !== 'hidden')
-        this.#schedule(() => this.#catchUp());
+      if (this.#state === 'open')
+        this.#schedule(async () => {
+          await this.#catchUp();
+        });
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') catchUp();
+    };
+    // A frozen page still receives channel messages but its IndexedDB requests
+    // do not complete: a read started then would hold its locks, and block the
+    // writes of every other tab, until the page resumes. So nothing is read
+    // while frozen, and everything missed is read on `resume`.
+    const onFreeze = () => {
+      this.#frozen = true;
+    };
+    const onResume = () => {
+      this.#frozen = false;
+      catchUp();
     };
     window.addEventListener('pageshow', catchUp);
-    document.addEventListener('visibilitychange', catchUp);
-    document.addEventListener('resume', catchUp);
+    document.addEventListener('visibilitychange', onVisibility);
+    document.addEventListener('freeze', onFreeze);
+    document.addEventListener('resume', onResume);
     this.#cleanups.push(() => {
       window.removeEventListener('pageshow', catchUp);
-      document.removeEventListener('visibilitychange', catchUp);
-      document.removeEventListener('resume', catchUp);
+      document.removeEventListener('visibilitychange', onVisibility);
+      document.removeEventListener('freeze', onFreeze);
+      document.removeEventListener('resume', onResume);
     });
   }
 
@@ -1124,7 +1147,10 @@ export class EventStore {
   /** Calls `listener` with all session summaries (most recent first) whenever any changes. */
   subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
     this.#sessionListeners.add(listener);
-    if (this.#summaries === undefined) this.#schedule(() => this.#catchUp(true));
+    if (this.#summaries === undefined)
+      this.#schedule(async () => {
+        await this.#catchUp(true);
+      });
     return () => this.#sessionListeners.delete(listener);
   }
 
@@ -1173,15 +1199,25 @@ export class EventStore {
   }
 
   #receive(message: TabMessage): void {
-    if (message.from === this.origin) return;
-    if (message.type === 'commit') {
-      const events = message.events;
-      if (events) for (const e of events) this.clock.observe(e.timestamp);
-      this.#schedule(() => this.#applyCommit(message.seq, events, undefined));
-    } else if (message.type === 'delete') {
-      this.clock.observe(message.timestamp);
-      this.#schedule(() => this.#applyDelete(message.seq, message.sessionKey));
-    } else this.#receiveDraft(message);
+    if (message.from === this.origin) {
+      // A channel never delivers a store's own posts back to it: this one is forged.
+      this.#channel?.ignore("sent in this store's name");
+    } else if (message.type === 'draft') this.#receiveDraft(message);
+    else this.#schedule(() => this.#applyRemote(message));
+  }
+
+  /**
+   * A commit or deletion announced by another tab. The message is a hint, not
+   * the data: what it announces is read from the log, with anything missed
+   * before it, so a forged message can neither add nor remove anything nor
+   * take the sequence number of a real commit. A message the log contradicts
+   * is counted as ignored.
+   */
+  async #applyRemote(message: CommitMessage | DeleteMessage): Promise<void> {
+    if (message.seq <= this.#lastSeq) return; // already read from the log
+    const read = await this.#catchUp();
+    const reason = read && contradiction(message, read);
+    if (reason) this.#channel?.ignore(reason);
   }
 
   #receiveDraft(message: DraftMessage): void {
@@ -1235,7 +1271,10 @@ export class EventStore {
     summaries: Map<string, SessionSummary> | undefined,
   ): Promise<void> {
     if (seq <= this.#lastSeq) return;
-    if (seq !== this.#lastSeq + 1 || events === undefined) return this.#catchUp();
+    if (seq !== this.#lastSeq + 1 || events === undefined) {
+      await this.#catchUp();
+      return;
+    }
     this.#lastSeq = seq;
     for (const [key, group] of groupBySession(events)) {
       const live = this.#live.get(key);
@@ -1258,7 +1297,10 @@ export class EventStore {
 
   async #applyDelete(seq: number, sessionKey: string): Promise<void> {
     if (seq <= this.#lastSeq) return;
-    if (seq !== this.#lastSeq + 1) return this.#catchUp();
+    if (seq !== this.#lastSeq + 1) {
+      await this.#catchUp();
+      return;
+    }
     this.#lastSeq = seq;
     this.#forget(sessionKey);
     this.#publishSummaries();
@@ -1279,8 +1321,8 @@ export class EventStore {
    * deletions, in one transaction with the sequence) and applies it. With
    * `loadSummaries`, loads every summary in the same transaction.
    */
-  async #catchUp(loadSummaries = false): Promise<void> {
-    if (this.#state !== 'open') return;
+  async #catchUp(loadSummaries = false): Promise<LogRead | undefined> {
+    if (this.#state !== 'open' || this.#frozen) return undefined;
     const from = this.#lastSeq;
     const loadAll = loadSummaries && this.#summaries === undefined;
     const read = await this.#run(async (db) => {
@@ -1321,7 +1363,10 @@ export class EventStore {
       return { meta, records, tombstones, summaries };
     });
     if (read.meta.seq > this.#lastSeq) this.#lastSeq = read.meta.seq;
-    for (const t of read.tombstones) this.#forget(t.sessionKey);
+    for (const t of read.tombstones) {
+      this.clock.observe(t.timestamp); // so what this tab records next is newer than the deletion
+      this.#forget(t.sessionKey);
+    }
     const events = this.#decodeAll(read.records);
     for (const e of events) this.clock.observe(e.timestamp);
     const reload = new Set(read.tombstones.map((t) => t.sessionKey));
@@ -1344,7 +1389,33 @@ export class EventStore {
       }
       this.#publishSummaries();
     }
+    return read;
   }
+}
+
+/** What a catch-up read from the log: everything committed after the tab's last sequence. */
+interface LogRead {
+  meta: MetaRecord;
+  records: EventRecord[];
+  tombstones: TombstoneRecord[];
+}
+
+/** Why the log contradicts a message announcing a commit or deletion, if it does. */
+function contradiction(message: CommitMessage | DeleteMessage, read: LogRead): string | undefined {
+  const { seq } = message;
+  if (seq > read.meta.seq) return `${message.type} ${seq} is not in the log (at ${read.meta.seq})`;
+  // Sessions deleted after `seq`: their events of `seq` are gone from the log, legitimately.
+  const deletedLater = new Set(read.tombstones.filter((t) => t.seq > seq).map((t) => t.sessionKey));
+  if (message.type === 'delete') {
+    const deleted = read.tombstones.some(
+      (t) => t.sessionKey === message.sessionKey && t.seq >= seq,
+    );
+    return deleted ? undefined : `delete ${seq} is not in the log`;
+  }
+  if (!message.events) return undefined; // a large commit announced without its events
+  const stored = new Set(read.records.filter((r) => r.seq === seq).map((r) => r.id));
+  const forged = message.events.some((e) => !stored.has(e.id) && !deletedLater.has(e.session_key));
+  return forged ? `commit ${seq} does not match the log` : undefined;
 }
 
 type IndexRecord = EventRecord;

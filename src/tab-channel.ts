@@ -1,9 +1,9 @@
 /**
- * The tab channel (DESIGN §6): after a transaction completes, the writing
- * store posts what it committed; other tabs of the origin apply it at once.
- * A message is only a hint (IndexedDB is the truth, and a tab that missed one
- * catches up from the log), so anything that does not validate is dropped and
- * counted, never thrown.
+ * The tab channel (DESIGN §6, docs/tabs.md): after a transaction completes,
+ * the writing store posts what it committed; other tabs of the origin read it
+ * from the log at once. A message is only a hint (IndexedDB is the truth, and
+ * a tab that missed one catches up from the log), so anything that does not
+ * validate is dropped and counted, never thrown.
  */
 import type { HybridClock } from './clock.js';
 import { type AnyEvent, parseEvent } from './event.js';
@@ -152,13 +152,14 @@ export class TabChannel {
     this.#channel.onmessage = (event: MessageEvent) => {
       this.stats.received++;
       const result = validate(event.data);
-      if (typeof result === 'string') this.#ignore(result);
+      if (typeof result === 'string') this.ignore(result);
       else deliver(result);
     };
-    this.#channel.onmessageerror = () => this.#ignore('message could not be deserialized');
+    this.#channel.onmessageerror = () => this.ignore('message could not be deserialized');
   }
 
-  #ignore(reason: string): void {
+  /** Counts a message as ignored: invalid here, or found forged by the store. */
+  ignore(reason: string): void {
     this.stats.ignored++;
     this.stats.lastIgnored = reason;
   }

@@ -208,6 +208,7 @@ class App {
     const { store } = this;
     store.on('versionchange', () => {
       this.#die();
+      notices.dismiss('closed');
       notices.show({
         id: 'versionchange',
         level: 'error',
@@ -265,6 +266,9 @@ class App {
     this.loaded = true;
     this.summaries = summaries;
     const keys = new Set(summaries.map((s) => s.sessionKey));
+    // A chat deleted here or in another tab: stop answering in it (a reply
+    // committed after the deletion would start it anew).
+    for (const key of this.known) if (!keys.has(key)) this.agent.cancel(key);
     const current = this.current;
     if (current !== null && this.known.has(current) && !keys.has(current)) {
       if (!this.deletingHere.has(current)) {

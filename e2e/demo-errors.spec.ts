@@ -3,13 +3,13 @@
  * IndexedDB, a newer version of the app in another tab, a full disk.
  */
 import { expect, test } from '@playwright/test';
-import { newChat, openDemo, rows, send } from './demo-app.js';
+import { DEMO_URL, newChat, openDemo, rows, send } from './demo-app.js';
 
 test('no IndexedDB: the page says so', async ({ page }) => {
   await page.addInitScript(() => {
     Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
   });
-  await page.goto('http://127.0.0.1:4173/');
+  await page.goto(DEMO_URL);
   await expect(page.locator('#app')).toHaveAttribute('data-ready', 'error');
   await expect(page.locator('.notice-error')).toContainText('Storage is unavailable');
   await expect(page.getByRole('button', { name: 'New chat' })).toBeDisabled();
@@ -23,7 +23,7 @@ test('a newer version in another tab: this tab says it was disconnected', async 
   await newChat(page);
   await send(page, 'hello');
   const other = await context.newPage();
-  await other.goto('http://127.0.0.1:4173/icon.svg');
+  await other.goto(`${DEMO_URL}icon.svg`);
   // Another tab opens the database at a higher version (an app update would).
   await other.evaluate(async () => {
     const info = (await indexedDB.databases()).find((d) => d.name === 'sessionlog-demo');
@@ -44,10 +44,10 @@ test('a newer version in another tab: this tab says it was disconnected', async 
 
 test('a full disk: a send fails with a quota notice and the text is kept', async ({ page }) => {
   // A small quota, set before the app opens its database (Chromium reads it then).
-  await page.goto('http://127.0.0.1:4173/icon.svg');
+  await page.goto(`${DEMO_URL}icon.svg`);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', {
-    origin: 'http://127.0.0.1:4173',
+    origin: new URL(DEMO_URL).origin,
     quotaSize: 1024 * 1024,
   });
   await openDemo(page);

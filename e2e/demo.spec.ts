@@ -28,6 +28,42 @@ test('sent messages and replies are back after a reload', async ({ page }) => {
   await expect(page.locator('.session-item .count')).toHaveAttribute('data-count', '2');
 });
 
+test('a long chat opens on its latest 50 messages and pages back on scroll', async ({ page }) => {
+  await openDemo(page);
+  // 120 messages written straight to the store (sending them through the UI would take minutes).
+  const key = await page.evaluate(async () => {
+    const store = window.sessionlogDemo!.store;
+    const key = 'agent:assistant:channel:web:account:demo:dm:paging';
+    await store.record(key, 'assistant', {
+      type: 'session_started',
+      channel: 'web',
+      peer_id: 'you',
+    });
+    for (let i = 1; i <= 120; i++) {
+      await store.record(key, 'assistant', { type: 'message_received', content: `message ${i}` });
+    }
+    return key;
+  });
+  await page.locator(`.session-item[data-key="${key}"]`).click();
+  const received = rows(page, 'message_received');
+  await expect(received).toHaveCount(50);
+  await expect(received.last()).toContainText('message 120');
+  await expect(received.first()).toContainText('message 71');
+  await expect(page.locator('#load-older')).toBeVisible();
+
+  await page.locator('#thread').evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(received).toHaveCount(100);
+  await expect(received.first()).toContainText('message 21');
+  await page.locator('#load-older').click(); // the keyboard way
+  await expect(received).toHaveCount(120);
+  await expect(received.first()).toContainText('message 1');
+  await expect(page.locator('#load-older')).toBeHidden();
+  await expect(page.locator('#thread-start')).toBeVisible();
+  expect(await texts(page, 'message_received')).toEqual(
+    Array.from({ length: 120 }, (_, i) => `message ${i + 1}`),
+  );
+});
+
 test('a streamed reply shows live in a second tab before it is committed', async ({
   page,
   context,

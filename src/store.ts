@@ -782,6 +782,9 @@ export class EventStore {
    * and a tombstone stays. Events of the session with a timestamp at or before
    * the deletion (an import, a late tab, a future sync) are dropped from then
    * on; newer events, made after the deletion was seen, start the session anew.
+   * When the storage quota is full, the session's data is removed first and
+   * the tombstone written after, so deleting sessions frees space; if the
+   * tombstone still does not fit, the data is gone and the call rejects `quota`.
    */
   async deleteSession(sessionKey: string): Promise<void> {
     if (typeof sessionKey !== 'string' || sessionKey === '') {
@@ -789,7 +792,9 @@ export class EventStore {
     }
     await this.#flushQueue();
     const stores = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
-    const tombstone = await this.#run((db) =>
+    // Last activity of a session whose space had to be freed first (see below).
+    let freed: string | undefined;
+    const remove = (db: Db) =>
       atomically(
         db.transaction(stores, 'readwrite', { durability: this.durability }),
         async (tx) => {
@@ -801,8 +806,8 @@ export class EventStore {
           ]);
           // Later than every event this tab has seen and every event of the session.
           let ns = parseTimestamp(this.clock.next());
-          if (summary?.lastActivity) {
-            const last = parseTimestamp(summary.lastActivity) + 1n;
+          for (const activity of [summary?.lastActivity, freed]) {
+            const last = activity ? parseTimestamp(activity) + 1n : 0n;
             if (last > ns) ns = last;
           }
           const record: TombstoneRecord = {
@@ -819,8 +824,38 @@ export class EventStore {
           ]);
           return record;
         },
-      ),
-    );
+      );
+    let tombstone: TombstoneRecord;
+    try {
+      tombstone = await this.#run(remove);
+    } catch (error) {
+      if (!(error instanceof EventStoreError) || error.code !== 'quota') throw error;
+      // A full quota refuses every transaction that writes anything, the
+      // tombstone included, but not one that only deletes: free the session's
+      // space first (events, summary and drafts together, so no summary is left
+      // without its events), then record the deletion.
+      freed = await this.#run((db) =>
+        atomically(
+          db.transaction(['events', 'sessions', 'drafts'], 'readwrite', {
+            durability: this.durability,
+          }),
+          async (tx) => {
+            const [ids, summary, drafts] = await Promise.all([
+              tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
+              tx.objectStore('sessions').get(sessionKey),
+              tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
+            ]);
+            await Promise.all([
+              ...ids.map((id) => tx.objectStore('events').delete(id)),
+              ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
+              tx.objectStore('sessions').delete(sessionKey),
+            ]);
+            return summary?.lastActivity ?? undefined;
+          },
+        ),
+      );
+      tombstone = await this.#run(remove);
+    }
     this.#channel?.post({
       v: 1,
       db: this.#instance,

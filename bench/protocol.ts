@@ -63,6 +63,8 @@ export interface BenchApi {
     durability: Durability;
     n: number;
     order: 'small-first' | 'large-first';
+    /** Which small session (each call uses a fresh one, so it is at its prepared size). */
+    small: number;
   }): Promise<HistoryLatencies>;
   /** Scenario 4: ms of `n` reads of the latest 50 of the large session. */
   latestPage(args: { impl: LatestImpl; n: number }): Promise<number[]>;

@@ -182,6 +182,37 @@ export function goals(results: Result[]): Goal[] {
   return out;
 }
 
+/** Figures that bound what a goal can reach on this machine. */
+function context(results: Result[]): string[] {
+  const out: string[] = [];
+  for (const scenario of new Set(results.map((r) => r.scenario))) {
+    if (!/^burst-\d+\//.test(scenario)) continue;
+    const raw = find(results, scenario, (n) => n === 'raw IndexedDB, one transaction');
+    const naive = find(results, scenario, (n) => n.includes('naive'));
+    if (raw && naive) {
+      out.push(
+        `${scenario}: even raw puts in one transaction are only ${(naive.median / raw.median).toFixed(1)}× faster than one transaction per event, so "≥ 10× naive" needs sessionlog at ≥ ${((10 * raw.median) / naive.median).toFixed(2)}× raw speed.`,
+      );
+    }
+  }
+  const xtab = find(results, 'cross-tab-p50', isSessionlog);
+  const floor = find(results, 'cross-tab-p50', (n) => n.startsWith('raw put'));
+  const ping = find(results, 'cross-tab-p50', (n) => n.startsWith('raw BroadcastChannel'));
+  if (xtab && floor && ping) {
+    out.push(
+      `cross-tab: nothing uncommitted may be broadcast, so a commit comes first; raw put + post after commit takes ${fmt(floor.median, 'ms')} (${(floor.median / ping.median).toFixed(1)}× the bare ping), and sessionlog is ${(xtab.median / floor.median).toFixed(2)}× that floor.`,
+    );
+  }
+  const own = results.find((r) => r.implementation.startsWith("sessionlog's own code"));
+  const all = results.find((r) => r.scenario === 'bundle-min-gzip-sessionlog-parts' && r.reference);
+  if (own && all) {
+    out.push(
+      `bundle: sessionlog's own code is ${fmt(own.median, 'bytes')} of the ${fmt(all.median, 'bytes')} (dependency shares in the parts table).`,
+    );
+  }
+  return out;
+}
+
 const TITLES: Array<[RegExp, string, string]> = [
   [
     /^burst-/,
@@ -196,7 +227,7 @@ const TITLES: Array<[RegExp, string, string]> = [
   [
     /^append-by-history-/,
     '3. Append latency by session length',
-    'Sequential appends alternating between a 100-event and a 100,000-event session of the same database. Reference ★: the 100-event session.',
+    'Sequential appends alternating between a 100-event and a 100,000-event session of the same database (each repetition and mode appends to a fresh 100-event session). Reference ★: the 100-event session.',
   ],
   [
     /^latest-50-of-/,
@@ -243,6 +274,8 @@ export function markdown(results: Result[], env: Env): string {
   push(
     '',
     "For goal 1 the measured figure is a speed-up (other time ÷ sessionlog time); elsewhere it is the row's ratio or value.",
+    '',
+    ...context(results).map((c) => `- ${c}`),
     '',
   );
 
@@ -296,7 +329,7 @@ export function markdown(results: Result[], env: Env): string {
     '## How to run',
     '',
     '```sh',
-    'npm run bench                # full run, ~15 min on 2 cores → docs/benchmarks.{json,md}',
+    'npm run bench                # full run, ~10 min on 2 idle cores → docs/benchmarks.{json,md}',
     'npm run bench -- --quick     # a few minutes, smaller data → bench/results-tmp/',
     'npm run bench -- --only=1,7  # some scenarios → bench/results-tmp/ (add --write for docs/)',
     'npm run bench -- --reps=8    # more repetitions',

@@ -323,12 +323,14 @@ async function scenarioHistory(page: Page) {
     log(`3/4 setup: ${prep.events} events stored in ${(prep.ms / 1000).toFixed(1)} s`);
   await reload(page);
   const p50 = new Map<string, number[]>();
+  let calls = 0;
   await repeat('3 history', async (rep, measured) => {
     for (const durability of DURABILITIES) {
       const lat = await call(page, 'historyLatency', {
         durability,
         n: appends,
         order: rep % 2 ? 'large-first' : 'small-first',
+        small: calls++,
       });
       if (!measured) continue;
       for (const side of ['small', 'large'] as const) {
@@ -499,10 +501,20 @@ async function profileAll(context: BrowserContext, url: string, page: Page): Pro
   await profiled(`1 burst: ${config.burst} concurrent appends (relaxed)`, page, () =>
     call(page, 'burst', { ...burst, run: 901 }),
   );
+  await profiled(
+    `1 burst, for contrast: raw puts of the same ${config.burst} events in one transaction`,
+    page,
+    () => call(page, 'burst', { ...burst, impl: 'raw-one-tx', run: 902 }),
+  );
   const seq = { impl: SL, durability: 'relaxed', n: config.sequential } as const;
   await call(page, 'sequential', { ...seq, run: 900 });
   await profiled(`2 sequential: ${config.sequential} awaited appends (relaxed)`, page, () =>
     call(page, 'sequential', { ...seq, run: 901 }),
+  );
+  await profiled(
+    `2 sequential, for contrast: ${config.sequential} raw puts, one transaction each`,
+    page,
+    () => call(page, 'sequential', { ...seq, impl: 'raw', run: 902 }),
   );
   await call(page, 'prepareLarge', { large: config.history.large, small: config.history.small });
   await call(page, 'latestPage', { impl: SL, n: 5 });

@@ -43,7 +43,9 @@ const nowAbs = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const LARGE_KEY = benchKey(1);
-const SMALL_KEY = benchKey(2);
+/** Small sessions of scenario 3: benchKey(SMALL_BASE + i). */
+const SMALL_BASE = 100;
+const SMALL_SESSIONS = 64;
 const XTAB_KEY = benchKey(50_000);
 const MESSAGE_TYPES = new Set([
   'message_received',
@@ -211,21 +213,27 @@ async function prepareLarge(args: { large: number; small: number }): Promise<Pre
     await store.append(events);
     await putAll(db, events, 'relaxed');
   }
-  const smallEvents = sessionEvents(2, small);
-  await store.append(smallEvents);
-  await putAll(db, smallEvents, 'relaxed');
+  // Small sessions: each historyLatency call appends to its own, so every one starts at `small`.
+  for (let i = 0; i < SMALL_SESSIONS; i++) {
+    const smallEvents = sessionEvents(SMALL_BASE + i, small);
+    await store.append(smallEvents);
+    await putAll(db, smallEvents, 'relaxed');
+  }
   await store.close();
   db.close();
   localStorage.setItem(`${PREPARED}:${tag}`, 'yes');
-  return { ms: now() - t0, events: large + small, sessions: 2 };
+  return { ms: now() - t0, events: large + small * SMALL_SESSIONS, sessions: 1 + SMALL_SESSIONS };
 }
 
 async function historyLatency(args: {
   durability: Durability;
   n: number;
   order: 'small-first' | 'large-first';
+  small: number;
 }): Promise<HistoryLatencies> {
   const { durability, n, order } = args;
+  if (args.small >= SMALL_SESSIONS) throw new Error(`only ${SMALL_SESSIONS} small sessions`);
+  const smallKey = benchKey(SMALL_BASE + args.small);
   const warm = 5;
   const smallKinds = messageKinds(Math.floor(Math.random() * 1e9), n + warm);
   const largeKinds = messageKinds(Math.floor(Math.random() * 1e9), n + warm);
@@ -235,7 +243,7 @@ async function historyLatency(args: {
     order === 'small-first' ? ['small', 'large'] : ['large', 'small'];
   for (let i = 0; i < n + warm; i++) {
     for (const side of sides) {
-      const key = side === 'small' ? SMALL_KEY : LARGE_KEY;
+      const key = side === 'small' ? smallKey : LARGE_KEY;
       const kind = (side === 'small' ? smallKinds : largeKinds)[i]!;
       const event = createEvent(key, 'assistant', kind);
       const t0 = now();

@@ -531,6 +531,12 @@ function liveIds(page: Page, key: string): Promise<string[] | undefined> {
   return page.evaluate((key) => window.tab.store.getSnapshot(key)?.messages.map((m) => m.id), key);
 }
 
+/** Browsers started by launchFreezable, closed after each test even when it times out. */
+const launched: Array<() => Promise<void>> = [];
+test.afterEach(async () => {
+  for (const close of launched.splice(0)) await close();
+});
+
 /**
  * A Chromium that Playwright drives without its focus emulation (connected over
  * CDP with `noDefaults`), since that emulation keeps every page visible and so
@@ -550,10 +556,16 @@ async function launchFreezable(executablePath: string) {
     'about:blank',
   ]);
   const close = async () => {
-    proc.kill();
-    await new Promise((r) => (proc.exitCode === null ? proc.once('exit', r) : r(null)));
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill();
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
     rmSync(profile, { recursive: true, force: true });
   };
+  launched.push(close);
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
       let log = '';
@@ -582,59 +594,54 @@ test.describe('tabs that missed messages catch up from the log', () => {
   }, testInfo) => {
     const executablePath =
       testInfo.project.use.launchOptions?.executablePath ?? chromium.executablePath();
-    const chrome = await launchFreezable(executablePath);
-    try {
-      const { context } = chrome;
-      await withoutHmr(context);
-      const db = uniqueDb('frozen');
-      const key = 'agent:frozen:main';
-      const other = 'agent:frozen:other';
-      const a = await openTab(context, db, `${baseURL}/harness.html`);
-      const b = await openTab(context, db, `${baseURL}/harness.html`);
-      await subscribe(a.page, [key, other]);
-      await subscribe(b.page, [key, other]);
-      await recordIn(a.page, other, 1);
-      await waitConverged(b.page, [key, other]);
-      await b.page.evaluate(() => {
-        const seen: string[] = [];
-        for (const type of ['freeze', 'resume'])
-          document.addEventListener(type, () => seen.push(type));
-        (window as unknown as { lifecycle: string[] }).lifecycle = seen;
-      });
+    const { context } = await launchFreezable(executablePath);
+    await withoutHmr(context);
+    const db = uniqueDb('frozen');
+    const key = 'agent:frozen:main';
+    const other = 'agent:frozen:other';
+    const a = await openTab(context, db, `${baseURL}/harness.html`);
+    const b = await openTab(context, db, `${baseURL}/harness.html`);
+    await subscribe(a.page, [key, other]);
+    await subscribe(b.page, [key, other]);
+    await recordIn(a.page, other, 1);
+    await waitConverged(b.page, [key, other]);
+    await b.page.evaluate(() => {
+      const seen: string[] = [];
+      for (const type of ['freeze', 'resume'])
+        document.addEventListener(type, () => seen.push(type));
+      (window as unknown as { lifecycle: string[] }).lifecycle = seen;
+    });
 
-      const cdp = await context.newCDPSession(b.page);
-      for (const round of [1, 2]) {
-        // Round 1: the frozen page keeps its channel (messages wait for it).
-        // Round 2: it loses every message, so only the catch-up on `resume` can bring it up to date.
-        await b.page.evaluate((lose) => {
-          window.probe.drop = lose;
-        }, round === 2);
-        await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
-        const ids = await recordIn(a.page, key, 10, `r${round}-`);
-        if (round === 1) await a.page.evaluate((k) => window.tab.store.deleteSession(k), other);
-        await cdp.send('Page.setWebLifecycleState', { state: 'active' });
-        await waitInPage(
-          b.page,
-          (args) => window.tab.store.getSnapshot(args.key)?.lastEventId === args.last,
-          { key, last: ids.at(-1)! },
-        );
-        await waitConverged(b.page, [key, other]);
-        expect(await b.page.evaluate(() => window.probe.dropped)).toBe(round === 2 ? 10 : 0);
-      }
-      const lifecycle = await b.page.evaluate(
-        () => (window as unknown as { lifecycle: string[] }).lifecycle,
+    const cdp = await context.newCDPSession(b.page);
+    for (const round of [1, 2]) {
+      // Round 1: the frozen page still receives the messages (and reads nothing until resumed).
+      // Round 2: it loses every message, so only the catch-up on `resume` can bring it up to date.
+      await b.page.evaluate((lose) => {
+        window.probe.drop = lose;
+      }, round === 2);
+      await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+      const ids = await recordIn(a.page, key, 10, `r${round}-`);
+      if (round === 1) await a.page.evaluate((k) => window.tab.store.deleteSession(k), other);
+      await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+      await waitInPage(
+        b.page,
+        (args) => window.tab.store.getSnapshot(args.key)?.lastEventId === args.last,
+        { key, last: ids.at(-1)! },
       );
-      expect(lifecycle).toEqual(['freeze', 'resume', 'freeze', 'resume']);
-      const seen = await b.page.evaluate(
-        () => window.tab.store.getSessionsSnapshot()?.map((s) => s.sessionKey) ?? [],
-      );
-      expect(seen).toEqual([key]);
-      expect(await liveIds(b.page, key)).toEqual(await liveIds(a.page, key));
-      expect(await viewOf(b.page, [key, other])).toEqual(await viewOf(a.page, [key, other]));
-      expect([...a.pageErrors, ...b.pageErrors]).toEqual([]);
-    } finally {
-      await chrome.close();
+      await waitConverged(b.page, [key, other]);
+      expect(await b.page.evaluate(() => window.probe.dropped)).toBe(round === 2 ? 10 : 0);
     }
+    const lifecycle = await b.page.evaluate(
+      () => (window as unknown as { lifecycle: string[] }).lifecycle,
+    );
+    expect(lifecycle).toEqual(['freeze', 'resume', 'freeze', 'resume']);
+    const seen = await b.page.evaluate(
+      () => window.tab.store.getSessionsSnapshot()?.map((s) => s.sessionKey) ?? [],
+    );
+    expect(seen).toEqual([key]);
+    expect(await liveIds(b.page, key)).toEqual(await liveIds(a.page, key));
+    expect(await viewOf(b.page, [key, other])).toEqual(await viewOf(a.page, [key, other]));
+    expect([...a.pageErrors, ...b.pageErrors]).toEqual([]);
   });
 
   test('pageshow, visibilitychange and resume each catch up a page that lost messages', async ({

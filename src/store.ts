@@ -1076,6 +1076,11 @@ export class EventStore {
    */
   async importEvents(source: LineSource, options: ImportOptions = {}): Promise<ImportResult> {
     const batchSize = options.batchSize ?? 500;
+    // 0 would loop forever committing nothing; NaN or a negative size would import nothing.
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw validationError('batchSize', 'must be a positive integer');
+    if (options.onInvalid !== undefined && !['reject', 'skip'].includes(options.onInvalid))
+      throw validationError('onInvalid', "must be 'reject' or 'skip'");
     const skip = options.onInvalid === 'skip';
     const result: ImportResult = {
       lines: 0,

@@ -20,6 +20,7 @@ import {
   type SessionEvent,
 } from './event.js';
 import { randomOrigin } from './ids.js';
+import { utf8Length } from './json.js';
 import { type LineSource, readLines } from './jsonl.js';
 import {
   applyEvent,
@@ -46,7 +47,7 @@ import {
   type StreamOptions,
 } from './stream.js';
 import {
-  applyEventToSummary,
+  applyEventsToSummary,
   emptySummary,
   isSummaryOf,
   type SessionSummary,
@@ -250,6 +251,15 @@ async function atomically<
   }
 }
 
+/** `globalThis.indexedDB`, or `undefined` where reading it throws (storage blocked for the page). */
+function defaultFactory(): IDBFactory | undefined {
+  try {
+    return globalThis.indexedDB;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Maps what IndexedDB throws to a typed error; the original stays as `cause`. */
 export function toStoreError(error: unknown): EventStoreError {
   if (error instanceof EventStoreError) return error;
@@ -282,8 +292,9 @@ function toRecord(event: AnyEvent, seq: number): EventRecord {
   return record;
 }
 
+/** An event's size: its JSON in UTF-8 bytes. */
 function byteSize(event: AnyEvent): number {
-  return new TextEncoder().encode(JSON.stringify(event)).length;
+  return utf8Length(JSON.stringify(event));
 }
 
 function groupBySession(events: readonly AnyEvent[]): Map<string, AnyEvent[]> {
@@ -356,7 +367,7 @@ export class EventStore {
     this.name = options.name ?? 'sessionlog';
     this.durability = options.durability ?? 'relaxed';
     this.clock = new HybridClock(options.now ? { now: options.now } : {});
-    this.#factory = 'indexedDB' in options ? options.indexedDB : globalThis.indexedDB;
+    this.#factory = 'indexedDB' in options ? options.indexedDB : defaultFactory();
     this.#crossTab = (options.crossTab ?? true) && typeof BroadcastChannel !== 'undefined';
     this.#drafts = new DraftManager(
       {
@@ -587,7 +598,7 @@ export class EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    for (const e of events) this.clock.observe(e.timestamp);
+    this.#observeLatest(events);
     return new Promise((resolve, reject) => {
       this.#queue.push({
         events,
@@ -614,6 +625,13 @@ export class EventStore {
         });
       }
     });
+  }
+
+  // Normalized timestamps sort as text: observing the latest one is enough.
+  #observeLatest(events: readonly AnyEvent[]): void {
+    let latest = '';
+    for (const e of events) if (e.timestamp > latest) latest = e.timestamp;
+    if (latest) this.clock.observe(latest);
   }
 
   /** Creates an event with the store's clock and origin, and appends it. */
@@ -721,19 +739,18 @@ export class EventStore {
           summaries.set(k, await this.#rebuild(tx, k, seq));
       }),
     );
-    const touched = new Set<string>();
-    for (const event of added) {
-      const key = event.session_key;
+    const touched = groupBySession(added);
+    for (const [key, events] of touched) {
       summaries.set(
         key,
-        applyEventToSummary(summaries.get(key) ?? emptySummary(key), event, byteSize(event)),
+        applyEventsToSummary(summaries.get(key) ?? emptySummary(key), events, byteSize),
       );
-      touched.add(key);
     }
     const writes: Promise<unknown>[] = batch.flatMap((p) =>
       (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
     );
-    for (const key of touched) writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
+    for (const key of touched.keys())
+      writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
     if (added.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
     await Promise.all(writes);
     for (const key of summaries.keys()) if (!touched.has(key)) summaries.delete(key);
@@ -1326,8 +1343,7 @@ export class EventStore {
       if (this.#summaries) {
         let s = summaries?.get(key);
         if (!s) {
-          s = this.#summaries.get(key) ?? emptySummary(key);
-          for (const e of group) s = applyEventToSummary(s, e, byteSize(e));
+          s = applyEventsToSummary(this.#summaries.get(key) ?? emptySummary(key), group, byteSize);
         }
         this.#summaries.set(key, s);
       }
@@ -1408,7 +1424,7 @@ export class EventStore {
       this.#forget(t.sessionKey);
     }
     const events = this.#decodeAll(read.records);
-    for (const e of events) this.clock.observe(e.timestamp);
+    this.#observeLatest(events);
     const reload = new Set(read.tombstones.map((t) => t.sessionKey));
     for (const [key, group] of groupBySession(events)) {
       const live = this.#live.get(key);

@@ -38,26 +38,31 @@ export function summaryOf(
 }
 
 /**
- * Applies an event that is NEW to the session (the caller has checked its id
- * against the log): counts are incremented, so a duplicate must never get here.
+ * Applies events that are NEW to the session (the caller has checked their ids
+ * against the log): counts are incremented, so a duplicate must never get
+ * here. One immer draft for the whole list: a batch of 10,000 events costs one
+ * copy of the summary, not 10,000. `sizeOf` gives an event's size in bytes.
  */
-export function applyEventToSummary(
+export function applyEventsToSummary(
   summary: SessionSummary,
-  event: AnyEvent,
-  bytes: number,
+  events: readonly AnyEvent[],
+  sizeOf: (event: AnyEvent) => number,
 ): SessionSummary {
   return produce(summary, (draft) => {
-    draft.eventCount += 1;
-    draft.bytes += bytes;
-    if (!isKnownKind(event.kind)) return;
-    const known = event as SessionEvent;
-    applyRegisters(draft as unknown as RegisterBuilder, known);
-    if (known.kind.type === 'message_received') draft.messageCount += 1;
-    else if (known.kind.type === 'agent_response') {
-      const tokens = { ...summary.tokens };
-      addTokens(tokens, known.kind);
-      draft.tokens = tokens;
+    let tokens: Parameters<typeof addTokens>[0] | undefined;
+    for (const event of events) {
+      draft.eventCount += 1;
+      draft.bytes += sizeOf(event);
+      if (!isKnownKind(event.kind)) continue;
+      const known = event as SessionEvent;
+      applyRegisters(draft as unknown as RegisterBuilder, known);
+      if (known.kind.type === 'message_received') draft.messageCount += 1;
+      else if (known.kind.type === 'agent_response') {
+        tokens ??= { ...summary.tokens };
+        addTokens(tokens, known.kind);
+      }
     }
+    if (tokens) draft.tokens = tokens;
   });
 }
 

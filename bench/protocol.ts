@@ -11,6 +11,7 @@ export type BurstImpl =
   | 'sessionlog'
   | 'sessionlog-batch'
   | 'raw-one-tx'
+  | 'raw-one-tx-3-indexes'
   | 'raw-tx-per-event'
   | 'dexie-bulkAdd'
   | 'dexie-add'

@@ -196,6 +196,7 @@ const BURST_NAMES: Record<BurstImpl, string> = {
   sessionlog: 'sessionlog (append per event, concurrent)',
   'sessionlog-batch': 'sessionlog (one append of an array)',
   'raw-one-tx': 'raw IndexedDB, one transaction',
+  'raw-one-tx-3-indexes': "raw IndexedDB, one transaction, with sessionlog's 3 indexes",
   'raw-tx-per-event': 'raw IndexedDB, one transaction per event (naive)',
   'dexie-bulkAdd': 'Dexie bulkAdd',
   'dexie-add': 'Dexie add per call',
@@ -207,6 +208,7 @@ async function scenarioBurst(page: Page, hasStore: boolean) {
   const impls: BurstImpl[] = [
     ...(hasStore ? (['sessionlog', 'sessionlog-batch'] as const) : []),
     'raw-one-tx',
+    'raw-one-tx-3-indexes',
     'raw-tx-per-event',
     'dexie-bulkAdd',
     'dexie-add',

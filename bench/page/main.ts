@@ -24,10 +24,12 @@ import {
   latestByGetAll,
   openExisting,
   openRaw,
+  openRawThreeIndexes,
   putAll,
   putOne,
   request,
   txDone,
+  withIndexFields,
 } from './raw.js';
 import { hasStore, openStore, type Store } from './sessionlog.js';
 
@@ -124,6 +126,18 @@ async function burst(args: {
       else await store.append(events);
       ms = now() - t0;
       await store.close();
+      break;
+    }
+    case 'raw-one-tx-3-indexes': {
+      const db = await openRawThreeIndexes(name);
+      const t0 = now();
+      await putAll(
+        db,
+        events.map((e) => withIndexFields(e, 1)),
+        durability,
+      );
+      ms = now() - t0;
+      db.close();
       break;
     }
     case 'raw-one-tx':

@@ -34,6 +34,33 @@ export function openRaw(name: string): Promise<IDBDatabase> {
   return request(req);
 }
 
+/**
+ * A raw database with sessionlog's own event indexes (session order, a sparse
+ * message index, commit sequence): what its schema costs, without the library.
+ */
+export function openRawThreeIndexes(name: string): Promise<IDBDatabase> {
+  const req = indexedDB.open(name, 1);
+  req.onupgradeneeded = () => {
+    const events = req.result.createObjectStore('events', { keyPath: 'id' });
+    events.createIndex('session', ['session_key', 'timestamp', 'id']);
+    events.createIndex('message', ['session_key', 'msg', 'timestamp', 'id']);
+    events.createIndex('seq', 'seq');
+  };
+  return request(req);
+}
+
+const MESSAGE_KINDS = new Set([
+  'message_received',
+  'message_sent',
+  'agent_response',
+  'tool_result',
+]);
+
+/** The record sessionlog would store: the event, its commit sequence, `msg: 1` on messages. */
+export function withIndexFields(event: { kind: { type: string } }, seq: number): unknown {
+  return MESSAGE_KINDS.has(event.kind.type) ? { ...event, seq, msg: 1 } : { ...event, seq };
+}
+
 /** Opens an existing database without upgrading it (cold open). */
 export function openExisting(name: string): Promise<IDBDatabase> {
   return request(indexedDB.open(name));

@@ -209,7 +209,7 @@ test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every
         const debugLog = join(profile.dir, 'chrome_debug.log');
         const logged = existsSync(debugLog) ? readFileSync(debugLog, 'utf8') : '';
         if (logged.includes(WIPED)) {
-          const reason = /Got corruption for .*?, (.*)$/m.exec(logged)?.[1] ?? 'unknown';
+          const reason = /Got corruption for \{.*\}, (.*)$/m.exec(logged)?.[1] ?? 'unknown';
           stats.wipedByChromium.push({ afterKill: cycle, kind: killKinds[cycle - 1]!, reason });
           expect(ids.size, `cycle ${cycle}: the wiped origin is empty`).toBe(0);
           for (const batch of batches.values())
@@ -432,7 +432,7 @@ test('a damaged IndexedDB file (bytes flipped while the browser is down): Chromi
     expect(after).toEqual({ before: 0, problems: [], now: 1 });
     test.info().annotations.push({
       type: 'figures',
-      description: `${written} events written, ${after.before} after flipping 64 bytes of ${largest}: ${/Got corruption for .*?, (.*)$/m.exec(log)?.[1]}`,
+      description: `${written} events written, ${after.before} after flipping 64 bytes of ${largest}: ${/Got corruption for \{.*\}, (.*)$/m.exec(log)?.[1]}`,
     });
   } finally {
     profile.remove();

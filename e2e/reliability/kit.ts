@@ -14,7 +14,12 @@ import type { AnyEvent, EventStore } from '../../src/index.js';
 export const BASE_URL = 'http://127.0.0.1:5173';
 export const HARNESS_URL = `${BASE_URL}/harness.html`;
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--disable-gpu', '--disable-dev-shm-usage'];
+/** Chromium flags; RELIABILITY_CHROMIUM_ARGS adds more (e.g. `--enable-features=IdbSqliteBackingStore`). */
+export const CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  ...(process.env.RELIABILITY_CHROMIUM_ARGS?.split(' ').filter(Boolean) ?? []),
+];
 
 const tempDirs = new Set<string>();
 

@@ -66,10 +66,12 @@ import { formatTimestamp, normalizeTimestamp, parseTimestamp } from './timestamp
 
 /**
  * How hard a commit waits for the disk. `relaxed` (the default) resolves once
- * the browser has the data: a crash of the browser or the tab loses nothing
+ * the browser has the data: a crash of the tab or the browser loses nothing
  * acknowledged, a power cut or OS crash may lose the last moments. `strict`
  * resolves after the data is flushed to disk (about 2× the per-transaction
  * cost, see docs/benchmarks.md); `flush()` gives that guarantee on demand.
+ * Neither survives Chromium deleting a damaged database after a crash
+ * (docs/durability.md).
  */
 export type Durability = 'relaxed' | 'strict';
 

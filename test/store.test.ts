@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createEvent, type EventStore, mainSessionKey, openEventStore, project } from '../src/index.js';
+import {
+  createEvent,
+  type EventStore,
+  mainSessionKey,
+  openEventStore,
+  project,
+} from '../src/index.js';
 import { factory, uniqueName } from './helpers.js';
 
 async function open(): Promise<EventStore> {

@@ -62,7 +62,10 @@ describe('streaming drafts', () => {
     await new Promise((r) => setTimeout(r, timing.checkpointMs * 4));
     await writer.close(); // the writer is gone mid-stream
     const reader = await open(name);
-    await until(async () => (await reader.listInterruptedDrafts()).length === 1, 'interrupted draft');
+    await until(
+      async () => (await reader.listInterruptedDrafts()).length === 1,
+      'interrupted draft',
+    );
     const [draft] = await reader.listInterruptedDrafts();
     expect(draft).toMatchObject({ text: 'checkpointed ', status: 'interrupted', sessionKey: key });
     const resumed = await reader.resumeDraft(draft!.id);
@@ -99,7 +102,9 @@ describe('streaming drafts', () => {
       expect.objectContaining({ code: 'validation', field: 'sessionKey' }),
     );
     const h = store.stream(mainSessionKey('v'), { agentId: 'a', model: 'm' });
-    expect(() => h.push(42 as unknown as string)).toThrow(expect.objectContaining({ field: 'delta' }));
+    expect(() => h.push(42 as unknown as string)).toThrow(
+      expect.objectContaining({ field: 'delta' }),
+    );
     expect(() => h.push('\ud800')).toThrow(expect.objectContaining({ field: 'delta' }));
     await expect(store.resumeDraft('nope')).rejects.toMatchObject({ code: 'not_found' });
     await h.abort();

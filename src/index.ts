@@ -70,12 +70,6 @@ export {
   type Cursor,
   type Durability,
   EventStore,
-  type ExportFormat,
-  type ExportOptions,
-  type ImportOptions,
-  type ImportProgress,
-  type ImportResult,
-  type InvalidLine,
   type MessagePage,
   type MessageQuery,
   type OpenEventStoreOptions,
@@ -91,3 +85,11 @@ export {
 } from './stream.js';
 export type { SessionSummary } from './summary.js';
 export { type ChannelStats, PROTOCOL_VERSION } from './tab-channel.js';
+export type {
+  ExportFormat,
+  ExportOptions,
+  ImportOptions,
+  ImportProgress,
+  ImportResult,
+  InvalidLine,
+} from './transfer.js';

@@ -21,7 +21,7 @@ import {
 } from './event.js';
 import { randomOrigin } from './ids.js';
 import { utf8Length } from './json.js';
-import { type LineSource, readLines } from './jsonl.js';
+import type { LineSource } from './jsonl.js';
 import {
   applyEvent,
   emptyProjection,
@@ -31,7 +31,7 @@ import {
   type Projection,
   project,
 } from './projection.js';
-import { compareCodePoints, toReferenceEventJson } from './reference.js';
+import { compareCodePoints } from './reference.js';
 import {
   type EventRecord,
   type MetaRecord,
@@ -63,6 +63,14 @@ import {
   type TabMessage,
 } from './tab-channel.js';
 import { formatTimestamp, normalizeTimestamp, parseTimestamp } from './timestamp.js';
+import {
+  type ExportOptions,
+  exportEvents,
+  type ImportOptions,
+  type ImportResult,
+  importEvents,
+  type TransferHost,
+} from './transfer.js';
 
 /**
  * How hard a commit waits for the disk. `relaxed` (the default) resolves once
@@ -122,55 +130,6 @@ export interface MessagePage {
   messages: Message[];
   /** Whether more messages exist beyond the page in the direction read. */
   hasMore: boolean;
-}
-
-/** Export formats: this library's JSON, or the Rust reference's (ids as 32 numbers, no origin). */
-export type ExportFormat = 'sessionlog' | 'reference';
-
-/** Options of {@link EventStore.exportEvents}. */
-export interface ExportOptions {
-  /** Sessions to export; all by default. */
-  sessions?: string[];
-  format?: ExportFormat;
-}
-
-/** Progress of an import, reported after each committed batch. */
-export interface ImportProgress {
-  /** Non-blank lines read so far. */
-  lines: number;
-  /** Bytes of the source read so far. */
-  bytesRead: number;
-  added: number;
-  duplicates: number;
-  skipped: number;
-  invalid: number;
-}
-
-/** A line an import could not use. */
-export interface InvalidLine {
-  line: number;
-  field: string | undefined;
-  message: string;
-}
-
-/** Options of {@link EventStore.importEvents}. */
-export interface ImportOptions {
-  onProgress?: (progress: ImportProgress) => void;
-  /** Stops the import between batches; it rejects with `aborted` (committed batches stay). */
-  signal?: AbortSignal;
-  /**
-   * `reject` (default): read and validate the whole source first and write
-   * nothing if any line is bad. `skip`: stream, commit valid lines in batches
-   * and report the bad ones in the result.
-   */
-  onInvalid?: 'reject' | 'skip';
-  /** Events per transaction; default 500. */
-  batchSize?: number;
-}
-
-/** What an import did. */
-export interface ImportResult extends ImportProgress {
-  invalidLines: InvalidLine[];
 }
 
 /** A stored record that failed validation: skipped by reads and reported. */
@@ -1054,37 +1013,7 @@ export class EventStore {
    * large store streams. `format: 'reference'` writes the Rust reference's form.
    */
   exportEvents(options: ExportOptions = {}): ReadableStream<string> {
-    const format = options.format ?? 'sessionlog';
-    const toLine =
-      format === 'reference' ? toReferenceEventJson : (e: AnyEvent) => JSON.stringify(e);
-    let keys: string[] | undefined = options.sessions ? [...options.sessions] : undefined;
-    let index = 0;
-    let after: [string, string] | undefined;
-    return new ReadableStream<string>({
-      pull: async (controller) => {
-        keys ??= await this.listSessions();
-        for (;;) {
-          const key = keys[index];
-          if (key === undefined) return controller.close();
-          const range = after
-            ? IDBKeyRange.bound([key, after[0], after[1]], [key, []], true)
-            : sessionRange(key);
-          const records = await this.#run((db) =>
-            db.getAllFromIndex('events', 'session', range, 500),
-          );
-          if (records.length === 0) {
-            index++;
-            after = undefined;
-            continue;
-          }
-          const last = records[records.length - 1]!;
-          after = [last.timestamp, last.id];
-          const lines = this.#decodeAll(records).map((e) => `${toLine(e)}\n`);
-          for (const line of lines) controller.enqueue(line);
-          if (lines.length > 0) return;
-        }
-      },
-    });
+    return exportEvents(this.#transferHost, options);
   }
 
   /**
@@ -1093,83 +1022,28 @@ export class EventStore {
    * See {@link ImportOptions.onInvalid} for what happens to bad lines; a bad
    * line is named by its line number.
    */
-  async importEvents(source: LineSource, options: ImportOptions = {}): Promise<ImportResult> {
-    const batchSize = options.batchSize ?? 500;
-    // 0 would loop forever committing nothing; NaN or a negative size would import nothing.
-    if (!Number.isInteger(batchSize) || batchSize < 1)
-      throw validationError('batchSize', 'must be a positive integer');
-    if (options.onInvalid !== undefined && !['reject', 'skip'].includes(options.onInvalid))
-      throw validationError('onInvalid', "must be 'reject' or 'skip'");
-    const skip = options.onInvalid === 'skip';
-    const result: ImportResult = {
-      lines: 0,
-      bytesRead: 0,
-      added: 0,
-      duplicates: 0,
-      skipped: 0,
-      invalid: 0,
-      invalidLines: [],
-    };
-    const checkAbort = () => {
-      if (options.signal?.aborted)
-        throw new EventStoreError('aborted', 'import aborted', { cause: options.signal.reason });
-    };
-    const batch: AnyEvent[] = [];
-    const held: AnyEvent[] = [];
-    const commit = async (events: AnyEvent[]) => {
-      checkAbort();
-      const r = await this.append(events);
-      result.added += r.added.length;
-      result.duplicates += r.duplicates.length;
-      result.skipped += r.skipped.length;
-      options.onProgress?.({ ...result, invalidLines: undefined } as unknown as ImportProgress);
-    };
-    try {
-      for await (const { line, text, bytesRead } of readLines(source)) {
-        checkAbort();
-        result.lines++;
-        result.bytesRead = bytesRead;
-        let event: AnyEvent;
-        try {
-          event = parseEvent(JSON.parse(text), { allowUnknownKinds: true, clock: this.clock });
-        } catch (error) {
-          const e = error instanceof EventStoreError ? error : undefined;
-          result.invalid++;
-          result.invalidLines.push({
-            line,
-            field: e?.field,
-            message: e?.message ?? `not JSON: ${(error as Error).message}`,
-          });
-          continue;
-        }
-        if (!skip) held.push(event);
-        else {
-          batch.push(event);
-          if (batch.length >= batchSize) await commit(batch.splice(0));
-        }
-      }
-    } catch (error) {
-      if (error instanceof EventStoreError) throw error;
-      throw new EventStoreError(
-        'serialization',
-        `could not read the import source: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (!skip && result.invalidLines.length > 0) {
-      const first = result.invalidLines[0]!;
-      throw new EventStoreError(
-        'validation',
-        `line ${first.line}: ${first.message} (${result.invalidLines.length} invalid line(s); nothing was imported)`,
-        { line: first.line, field: first.field },
-      );
-    }
-    for (let i = 0; i < held.length; i += batchSize) await commit(held.slice(i, i + batchSize));
-    if (batch.length > 0) await commit(batch);
-    return result;
+  importEvents(source: LineSource, options: ImportOptions = {}): Promise<ImportResult> {
+    return importEvents(this.#transferHost, source, options);
   }
+
+  readonly #transferHost: TransferHost = {
+    listSessions: () => this.listSessions(),
+    readEvents: async (sessionKey, after, count) => {
+      const range = after
+        ? IDBKeyRange.bound([sessionKey, after.timestamp, after.id], [sessionKey, []], true)
+        : sessionRange(sessionKey);
+      const records = await this.#run((db) =>
+        db.getAllFromIndex('events', 'session', range, count),
+      );
+      const last = records[records.length - 1];
+      return {
+        events: this.#decodeAll(records),
+        last: last && { timestamp: last.timestamp, id: last.id },
+      };
+    },
+    append: (events) => this.append(events),
+    parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+  };
 
   // ---------------------------------------------------------------- live state
 

@@ -1,0 +1,200 @@
+/**
+ * Export and import as JSON Lines: a whole store (or some sessions) out as a
+ * stream of lines, in this library's form or the Rust reference's, and back
+ * in, validated line by line and committed in batches. It talks to the store
+ * through {@link TransferHost} only.
+ */
+import { EventStoreError, validationError } from './errors.js';
+import type { AnyEvent } from './event.js';
+import { type LineSource, readLines } from './jsonl.js';
+import { toReferenceEventJson } from './reference.js';
+
+/** A position in a session's (timestamp, id) order. */
+interface Position {
+  timestamp: string;
+  id: string;
+}
+
+/** What export and import need from a store. */
+export interface TransferHost {
+  listSessions(): Promise<string[]>;
+  /**
+   * Up to `count` stored records of a session after `after`, in order, decoded
+   * (corrupt ones skipped); `last` is the position of the last record read.
+   */
+  readEvents(
+    sessionKey: string,
+    after: Position | undefined,
+    count: number,
+  ): Promise<{ events: AnyEvent[]; last: Position | undefined }>;
+  append(
+    events: AnyEvent[],
+  ): Promise<{ added: unknown[]; duplicates: unknown[]; skipped: unknown[] }>;
+  /** Validates one parsed line (throws `validation`), with the store's clock bound. */
+  parse(value: unknown): AnyEvent;
+}
+
+/** Export formats: this library's JSON, or the Rust reference's (ids as 32 numbers, no origin). */
+export type ExportFormat = 'sessionlog' | 'reference';
+
+/** Options of {@link EventStore.exportEvents}. */
+export interface ExportOptions {
+  /** Sessions to export; all by default. */
+  sessions?: string[];
+  format?: ExportFormat;
+}
+
+/** Progress of an import, reported after each committed batch. */
+export interface ImportProgress {
+  /** Non-blank lines read so far. */
+  lines: number;
+  /** Bytes of the source read so far. */
+  bytesRead: number;
+  added: number;
+  duplicates: number;
+  skipped: number;
+  invalid: number;
+}
+
+/** A line an import could not use. */
+export interface InvalidLine {
+  line: number;
+  field: string | undefined;
+  message: string;
+}
+
+/** Options of {@link EventStore.importEvents}. */
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops the import between batches; it rejects with `aborted` (committed batches stay). */
+  signal?: AbortSignal;
+  /**
+   * `reject` (default): read and validate the whole source first and write
+   * nothing if any line is bad. `skip`: stream, commit valid lines in batches
+   * and report the bad ones in the result.
+   */
+  onInvalid?: 'reject' | 'skip';
+  /** Events per transaction; default 500. */
+  batchSize?: number;
+}
+
+/** What an import did. */
+export interface ImportResult extends ImportProgress {
+  invalidLines: InvalidLine[];
+}
+
+const EXPORT_PAGE = 500;
+
+/** See {@link EventStore.exportEvents}. */
+export function exportEvents(
+  host: TransferHost,
+  options: ExportOptions = {},
+): ReadableStream<string> {
+  const toLine =
+    options.format === 'reference' ? toReferenceEventJson : (e: AnyEvent) => JSON.stringify(e);
+  let keys: string[] | undefined = options.sessions ? [...options.sessions] : undefined;
+  let index = 0;
+  let after: Position | undefined;
+  return new ReadableStream<string>({
+    pull: async (controller) => {
+      keys ??= await host.listSessions();
+      for (;;) {
+        const key = keys[index];
+        if (key === undefined) return controller.close();
+        const { events, last } = await host.readEvents(key, after, EXPORT_PAGE);
+        if (last === undefined) {
+          index++;
+          after = undefined;
+          continue;
+        }
+        after = last;
+        for (const event of events) controller.enqueue(`${toLine(event)}\n`);
+        if (events.length > 0) return; // a page of only corrupt records reads on
+      }
+    },
+  });
+}
+
+/** See {@link EventStore.importEvents}. */
+export async function importEvents(
+  host: TransferHost,
+  source: LineSource,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const batchSize = options.batchSize ?? 500;
+  // 0 would loop forever committing nothing; NaN or a negative size would import nothing.
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw validationError('batchSize', 'must be a positive integer');
+  }
+  if (options.onInvalid !== undefined && !['reject', 'skip'].includes(options.onInvalid)) {
+    throw validationError('onInvalid', "must be 'reject' or 'skip'");
+  }
+  const skip = options.onInvalid === 'skip';
+  const progress: ImportProgress = {
+    lines: 0,
+    bytesRead: 0,
+    added: 0,
+    duplicates: 0,
+    skipped: 0,
+    invalid: 0,
+  };
+  const invalidLines: InvalidLine[] = [];
+  const checkAbort = () => {
+    if (options.signal?.aborted) {
+      throw new EventStoreError('aborted', 'import aborted', { cause: options.signal.reason });
+    }
+  };
+  const commit = async (events: AnyEvent[]) => {
+    checkAbort();
+    const r = await host.append(events);
+    progress.added += r.added.length;
+    progress.duplicates += r.duplicates.length;
+    progress.skipped += r.skipped.length;
+    options.onProgress?.({ ...progress });
+  };
+  const batch: AnyEvent[] = [];
+  const held: AnyEvent[] = []; // 'reject' mode: nothing is written before every line is valid
+  try {
+    for await (const { line, text, bytesRead } of readLines(source)) {
+      checkAbort();
+      progress.lines++;
+      progress.bytesRead = bytesRead;
+      let event: AnyEvent;
+      try {
+        event = host.parse(JSON.parse(text));
+      } catch (error) {
+        const e = error instanceof EventStoreError ? error : undefined;
+        progress.invalid++;
+        invalidLines.push({
+          line,
+          field: e?.field,
+          message: e?.message ?? `not JSON: ${(error as Error).message}`,
+        });
+        continue;
+      }
+      if (!skip) held.push(event);
+      else {
+        batch.push(event);
+        if (batch.length >= batchSize) await commit(batch.splice(0));
+      }
+    }
+  } catch (error) {
+    if (error instanceof EventStoreError) throw error;
+    throw new EventStoreError(
+      'serialization',
+      `could not read the import source: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (!skip && invalidLines.length > 0) {
+    const first = invalidLines[0]!;
+    throw new EventStoreError(
+      'validation',
+      `line ${first.line}: ${first.message} (${invalidLines.length} invalid line(s); nothing was imported)`,
+      { line: first.line, field: first.field },
+    );
+  }
+  for (let i = 0; i < held.length; i += batchSize) await commit(held.slice(i, i + batchSize));
+  if (batch.length > 0) await commit(batch);
+  return { ...progress, invalidLines };
+}

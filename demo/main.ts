@@ -121,6 +121,15 @@ async function boot(): Promise<void> {
     return;
   }
   window.sessionlogDemo = { store };
+  if (store.wasReset) {
+    notices.show({
+      id: 'reset',
+      level: 'warn',
+      title: 'The browser reset this app’s storage',
+      detail:
+        'The chats stored here were deleted since the last visit (the browser does this to a damaged database after a crash). Import an export to restore them.',
+    });
+  }
   new App(store).start();
 }
 

@@ -69,3 +69,26 @@ test('a full disk: a send fails with a quota notice and the text is kept', async
   await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true');
   await expect(rows(page, 'message_received')).toHaveCount(1);
 });
+
+test('storage the browser reset since the last visit: the page says so', async ({ page }) => {
+  await openDemo(page);
+  await newChat(page);
+  await send(page, 'this chat will be lost');
+  // What Chromium does to a damaged database after a crash: delete it (the open
+  // store closes on versionchange; localStorage stays).
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase('sessionlog-demo');
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error);
+      }),
+  );
+  await page.reload();
+  await expect(page.locator('.notice[data-notice-id="reset"]')).toContainText(
+    'The browser reset this app’s storage',
+  );
+  await page.reload();
+  await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('.notice[data-notice-id="reset"]')).toHaveCount(0);
+});

@@ -276,6 +276,24 @@ function byRecentActivity(a: SessionSummary, b: SessionSummary): number {
 }
 
 /**
+ * Remembers the database's instance token in localStorage (which Chromium's
+ * reset of a damaged IndexedDB leaves alone) and tells whether it differs from
+ * the one remembered: then the database was deleted and made anew.
+ */
+function rememberInstance(name: string, instance: string): boolean {
+  try {
+    const storage = globalThis.localStorage;
+    if (!storage) return false;
+    const key = `sessionlog:${name}:instance`;
+    const previous = storage.getItem(key);
+    if (previous !== instance) storage.setItem(key, instance);
+    return previous !== null && previous !== instance;
+  } catch {
+    return false; // storage disabled or full: nothing to compare with
+  }
+}
+
+/**
  * Opens (creating if needed) the store. Rejects with `unavailable` where
  * IndexedDB is missing, `blocked` if an older connection in another tab does
  * not let the database upgrade, `version_change` if the database is newer.
@@ -304,6 +322,7 @@ export class EventStore {
   #db: Db | undefined;
   #state: 'open' | 'closed' | 'version_change' = 'open';
   #instance = '';
+  #wasReset = false;
   #channel: TabChannel | undefined;
   /** Between the page's `freeze` and `resume` events. */
   #frozen = false;
@@ -380,6 +399,7 @@ export class EventStore {
     }
     this.#instance = meta.instance;
     this.#lastSeq = meta.seq;
+    this.#wasReset = rememberInstance(this.name, meta.instance);
     if (this.#crossTab) {
       this.#channel = new TabChannel(
         `sessionlog:${this.name}`,
@@ -524,6 +544,16 @@ export class EventStore {
     return this.#channel
       ? { ...this.#channel.stats }
       : { received: 0, ignored: 0, lastIgnored: null };
+  }
+
+  /**
+   * Whether this database replaced one this origin had before: it was deleted
+   * since a store last opened it here (Chromium deletes a damaged database
+   * after a crash; other code may delete it). Data may be missing: restore
+   * from an export. Known only where `localStorage` works; `false` elsewhere.
+   */
+  get wasReset(): boolean {
+    return this.#wasReset;
   }
 
   /** Whether the store can still be used. */

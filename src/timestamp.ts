@@ -45,10 +45,6 @@ function civilFromDays(z: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-/** Earliest and latest instants accepted: years 0001 to 9999, as RFC 3339 allows four-digit years. */
-export const MIN_TIMESTAMP_NS = BigInt(daysFromCivil(1, 1, 1)) * SECONDS_PER_DAY * NS_PER_SECOND;
-export const MAX_TIMESTAMP_NS =
-  BigInt(daysFromCivil(9999, 12, 31) + 1) * SECONDS_PER_DAY * NS_PER_SECOND - 1n;
 
 /**
  * Parses an RFC 3339 UTC timestamp (`Z` suffix, 0–9 fraction digits) into

@@ -182,6 +182,8 @@ const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no sk
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
+// A deletion also writes its tombstone and the sequence, except under a full quota.
+const DELETE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
 type Db = IDBPDatabase<SessionlogDB>;
 type WriteTx = IDBPTransaction<SessionlogDB, typeof WRITE_STORES, 'readwrite'>;
 
@@ -799,24 +801,21 @@ export class EventStore {
       throw validationError('sessionKey', 'must be a non-empty string');
     }
     await this.#flushQueue();
-    const stores = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
     // Last activity of a session whose space had to be freed first (see below).
     let freed: string | undefined;
     const remove = (db: Db) =>
       atomically(
-        db.transaction(stores, 'readwrite', { durability: this.durability }),
+        db.transaction(DELETE_STORES, 'readwrite', { durability: this.durability }),
         async (tx) => {
-          const [meta, ids, summary, drafts] = await Promise.all([
+          const [meta, last] = await Promise.all([
             tx.objectStore('meta').get('state') as Promise<MetaRecord>,
-            tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
-            tx.objectStore('sessions').get(sessionKey),
-            tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
+            deleteSessionData(tx, sessionKey),
           ]);
           // Later than every event this tab has seen and every event of the session.
           let ns = parseTimestamp(this.clock.next());
-          for (const activity of [summary?.lastActivity, freed]) {
-            const last = activity ? parseTimestamp(activity) + 1n : 0n;
-            if (last > ns) ns = last;
+          for (const activity of [last, freed]) {
+            const after = activity ? parseTimestamp(activity) + 1n : 0n;
+            if (after > ns) ns = after;
           }
           const record: TombstoneRecord = {
             sessionKey,
@@ -824,9 +823,6 @@ export class EventStore {
             seq: meta.seq + 1,
           };
           await Promise.all([
-            ...ids.map((id) => tx.objectStore('events').delete(id)),
-            ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
-            tx.objectStore('sessions').delete(sessionKey),
             tx.objectStore('tombstones').put(record),
             tx.objectStore('meta').put({ ...meta, seq: record.seq }, 'state'),
           ]);
@@ -844,22 +840,8 @@ export class EventStore {
       // without its events), then record the deletion.
       freed = await this.#run((db) =>
         atomically(
-          db.transaction(['events', 'sessions', 'drafts'], 'readwrite', {
-            durability: this.durability,
-          }),
-          async (tx) => {
-            const [ids, summary, drafts] = await Promise.all([
-              tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
-              tx.objectStore('sessions').get(sessionKey),
-              tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
-            ]);
-            await Promise.all([
-              ...ids.map((id) => tx.objectStore('events').delete(id)),
-              ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
-              tx.objectStore('sessions').delete(sessionKey),
-            ]);
-            return summary?.lastActivity ?? undefined;
-          },
+          db.transaction(DELETE_STORES, 'readwrite', { durability: this.durability }),
+          (tx) => deleteSessionData(tx, sessionKey),
         ),
       );
       tombstone = await this.#run(remove);
@@ -1360,6 +1342,27 @@ interface LogRead {
   meta: MetaRecord;
   records: EventRecord[];
   tombstones: TombstoneRecord[];
+}
+
+/**
+ * Deletes a session's events, summary and drafts in `tx` (one round trip of
+ * reads, one of deletes); resolves to the session's last activity, if any.
+ */
+async function deleteSessionData(
+  tx: IDBPTransaction<SessionlogDB, typeof DELETE_STORES, 'readwrite'>,
+  sessionKey: string,
+): Promise<string | undefined> {
+  const [ids, summary, drafts] = await Promise.all([
+    tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
+    tx.objectStore('sessions').get(sessionKey),
+    tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
+  ]);
+  await Promise.all([
+    ...ids.map((id) => tx.objectStore('events').delete(id)),
+    ...drafts.map((id) => tx.objectStore('drafts').delete(id)),
+    tx.objectStore('sessions').delete(sessionKey),
+  ]);
+  return summary?.lastActivity ?? undefined;
 }
 
 /** Why the log contradicts a message announcing a commit or deletion, if it does. */

@@ -45,7 +45,6 @@ function civilFromDays(z: number): [number, number, number] {
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
 }
 
-
 /**
  * Parses an RFC 3339 UTC timestamp (`Z` suffix, 0–9 fraction digits) into
  * nanoseconds since the Unix epoch. Throws a `validation` error naming `field`.

@@ -701,52 +701,75 @@ export class EventStore {
     ]);
     const seq = meta.seq + 1;
     const deletedAt = new Map(keys.map((k, i) => [k, tombstones[i]?.timestamp]));
+    // What happens to each event: decided here, or by its `add` (a stored id is a duplicate).
     const seen = new Set<string>();
-    const plan = batch.map((p) =>
-      p.events.map((event) => {
-        const deleted = deletedAt.get(event.session_key);
-        if (seen.has(event.id)) return { event, outcome: 'duplicates' as const };
-        seen.add(event.id);
-        if (deleted !== undefined && event.timestamp <= deleted) {
-          return { event, outcome: 'skipped' as const };
-        }
-        return { event, outcome: this.#add(tx, event, seq) };
-      }),
-    );
-    const settled = await Promise.all(plan.flat().map((p) => p.outcome));
-    let cursor = 0;
-    const results: AppendResult[] = plan.map((entries) => {
-      const result: AppendResult = { added: [], duplicates: [], skipped: [] };
-      for (const { event } of entries) result[settled[cursor++]!].push(event);
-      return result;
-    });
-    const summaries = new Map<string, SessionSummary>();
-    const added = results.flatMap((r) => r.added);
-    const addedTo = new Set(added.map((e) => e.session_key));
+    const outcomes: Outcome[] = [];
+    const toAdd: AnyEvent[] = [];
+    const addedAt: number[] = [];
+    for (const event of all) {
+      const deleted = deletedAt.get(event.session_key);
+      if (seen.has(event.id)) outcomes.push('duplicates');
+      else if (deleted !== undefined && event.timestamp <= deleted) outcomes.push('skipped');
+      else {
+        addedAt.push(outcomes.length);
+        outcomes.push('added');
+        toAdd.push(event);
+      }
+      seen.add(event.id);
+    }
+    // The summaries before this commit; a corrupt one is rebuilt from the log.
+    const before = new Map<string, SessionSummary>();
+    const adding = new Set(toAdd.map((e) => e.session_key));
     await Promise.all(
       keys.map(async (k, i) => {
         const s = stored[i] === undefined ? undefined : this.#checkSummary(stored[i], k);
-        if (s) summaries.set(k, s);
-        // A corrupt summary is rebuilt from the log (its events before this commit).
-        else if (stored[i] !== undefined && addedTo.has(k))
-          summaries.set(k, await this.#rebuild(tx, k, seq));
+        if (s) before.set(k, s);
+        else if (stored[i] !== undefined && adding.has(k))
+          before.set(k, await this.#rebuild(tx, k));
       }),
     );
-    const touched = groupBySession(added);
-    for (const [key, events] of touched) {
-      summaries.set(
-        key,
-        applyEventsToSummary(summaries.get(key) ?? emptySummary(key), events, byteSize),
-      );
-    }
+    const summarize = (events: AnyEvent[]) => {
+      const after = new Map<string, SessionSummary>();
+      for (const [key, group] of groupBySession(events)) {
+        after.set(key, applyEventsToSummary(before.get(key) ?? emptySummary(key), group, byteSize));
+      }
+      return after;
+    };
+    // One round trip: the adds, and the summaries and sequence as if every add
+    // succeeds (the usual case); corrected below if some id was already stored.
+    let summaries = summarize(toAdd);
     const writes: Promise<unknown>[] = batch.flatMap((p) =>
       (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
     );
-    for (const key of touched.keys())
-      writes.push(tx.objectStore('sessions').put(summaries.get(key)!));
-    if (added.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
-    await Promise.all(writes);
-    for (const key of summaries.keys()) if (!touched.has(key)) summaries.delete(key);
+    for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
+    if (toAdd.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
+    const [addOutcomes] = await Promise.all([addAll(tx, toAdd, seq), Promise.all(writes)]);
+    addOutcomes.forEach((outcome, i) => {
+      outcomes[addedAt[i]!] = outcome;
+    });
+    const added = toAdd.filter((_, i) => addOutcomes[i] === 'added');
+    if (added.length < toAdd.length) {
+      // Requests on a store run in order: these later writes replace the guesses.
+      const guessed = summaries;
+      summaries = summarize(added);
+      const fixes: Promise<unknown>[] = [];
+      for (const key of guessed.keys()) {
+        const summary = summaries.get(key) ?? before.get(key);
+        fixes.push(
+          summary
+            ? tx.objectStore('sessions').put(summary)
+            : tx.objectStore('sessions').delete(key),
+        );
+      }
+      if (added.length === 0) fixes.push(tx.objectStore('meta').put(meta, 'state'));
+      await Promise.all(fixes);
+    }
+    let cursor = 0;
+    const results: AppendResult[] = batch.map((p) => {
+      const result: AppendResult = { added: [], duplicates: [], skipped: [] };
+      for (const event of p.events) result[outcomes[cursor++]!].push(event);
+      return result;
+    });
     return { results, seq: added.length > 0 ? seq : undefined, summaries };
   }
 
@@ -761,30 +784,12 @@ export class EventStore {
     return undefined;
   }
 
-  /** The summary of a session computed from its events stored before commit `seq`. */
-  async #rebuild(tx: WriteTx, key: string, seq: number): Promise<SessionSummary> {
+  /** The summary of a session computed from its stored events (read before this commit's adds). */
+  async #rebuild(tx: WriteTx, key: string): Promise<SessionSummary> {
     const records = await tx.objectStore('events').index('session').getAll(sessionRange(key));
-    const events = this.#decodeAll(records.filter((r) => r.seq < seq));
+    const events = this.#decodeAll(records);
     const bytes = events.reduce((sum, e) => sum + byteSize(e), 0);
     return summaryOf(project(events, key), events.length, bytes);
-  }
-
-  // `add` with the duplicate error handled, so one known id does not abort the transaction.
-  #add(tx: WriteTx, event: AnyEvent, seq: number): Promise<'added' | 'duplicates'> {
-    const request = unwrap(tx.objectStore('events')).add(toRecord(event, seq));
-    const outcome = new Promise<'added' | 'duplicates'>((resolve, reject) => {
-      request.onsuccess = () => resolve('added');
-      request.onerror = (e) => {
-        if (request.error?.name === 'ConstraintError') {
-          e.preventDefault();
-          e.stopPropagation();
-          resolve('duplicates');
-        } else reject(request.error);
-      };
-    });
-    // Awaited with the others; if a later add throws first, the abort must not go unhandled.
-    outcome.catch(() => {});
-    return outcome;
   }
 
   /**
@@ -1342,6 +1347,37 @@ interface LogRead {
   meta: MetaRecord;
   records: EventRecord[];
   tombstones: TombstoneRecord[];
+}
+
+type Outcome = keyof AppendResult;
+
+/**
+ * Adds event records in `tx`, all requests at once, and resolves with what
+ * each became: `added`, or `duplicates` when its id is already stored. The
+ * duplicate error is handled (preventDefault) so that it does not abort the
+ * transaction; any other request error rejects.
+ */
+function addAll(tx: WriteTx, events: readonly AnyEvent[], seq: number): Promise<Outcome[]> {
+  const store = unwrap(tx.objectStore('events'));
+  return new Promise((resolve, reject) => {
+    const outcomes: Outcome[] = new Array(events.length);
+    let pending = events.length;
+    if (pending === 0) return resolve(outcomes);
+    events.forEach((event, i) => {
+      const request = store.add(toRecord(event, seq)); // a synchronous throw rejects the promise
+      request.onsuccess = () => {
+        outcomes[i] = 'added';
+        if (--pending === 0) resolve(outcomes);
+      };
+      request.onerror = (e) => {
+        if (request.error?.name !== 'ConstraintError') return reject(request.error);
+        e.preventDefault();
+        e.stopPropagation();
+        outcomes[i] = 'duplicates';
+        if (--pending === 0) resolve(outcomes);
+      };
+    });
+  });
 }
 
 /**

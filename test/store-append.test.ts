@@ -268,6 +268,34 @@ describe('append: group commit', () => {
   });
 });
 
+describe('append: summaries written with the adds', () => {
+  it('a batch mixing stored and new events leaves each summary exact, and an all-stored session untouched', async () => {
+    const store = await openTestStore();
+    const [a, b] = [mainSessionKey('mixed-a'), mainSessionKey('mixed-b')];
+    const [a1, a2] = conversation(store, a);
+    const [b1, b2, b3] = conversation(store, b);
+    await store.append([a1!, a2!, b1!]);
+    const beforeA = await store.getSummary(a);
+    const seq = (await rawMeta(store.name)).seq;
+    // Session a: every event already stored; session b: one stored, two new.
+    const result = await store.append([a1!, b1!, b2!, a2!, b3!]);
+    expect(result.added.map((e) => e.id)).toEqual([b2!.id, b3!.id]);
+    expect(result.duplicates.map((e) => e.id)).toEqual([a1!.id, b1!.id, a2!.id]);
+    expect(await store.getSummary(a)).toEqual(beforeA);
+    const summaryB = await store.getSummary(b);
+    const expected = project(await store.getEvents(b));
+    expect(summaryB).toMatchObject({
+      eventCount: 3,
+      messageCount: expected.messageCount,
+      lastEventId: expected.lastEventId,
+      state: expected.state,
+      tokens: expected.tokens,
+    });
+    expect((await rawMeta(store.name)).seq).toBe(seq + 1);
+    await store.close();
+  });
+});
+
 describe('append: durability', () => {
   it('uses relaxed by default, strict when asked per call or per store, and flush() is strict', async () => {
     const tap = tappedFactory();

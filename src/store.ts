@@ -56,8 +56,8 @@ import {
 import {
   type CommitMessage,
   type DeleteMessage,
-  type DraftMessage,
   MAX_EVENTS_PER_MESSAGE,
+  PROTOCOL_VERSION,
   parseTabMessage,
   TabChannel,
   type TabMessage,
@@ -185,6 +185,9 @@ const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as c
 // A deletion also writes its tombstone and the sequence, except under a full quota.
 const DELETE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
 type Db = IDBPDatabase<SessionlogDB>;
+/** A tab message without its envelope (version, database token, sender), which #post adds. */
+type PostedMessage = WithoutEnvelope<TabMessage>;
+type WithoutEnvelope<M> = M extends TabMessage ? Omit<M, 'v' | 'db' | 'from'> : never;
 type WriteTx = IDBPTransaction<SessionlogDB, typeof WRITE_STORES, 'readwrite'>;
 
 /**
@@ -356,14 +359,7 @@ export class EventStore {
         origin: this.origin,
         name: this.name,
         run: (work) => this.#run(work),
-        post: (draft) =>
-          this.#channel?.post({
-            v: 1,
-            db: this.#instance,
-            from: this.origin,
-            type: 'draft',
-            draft,
-          }),
+        post: (draft) => this.#post({ type: 'draft', draft }),
         commit: async (draft, tokens) => {
           const event = createEvent(
             draft.sessionKey,
@@ -672,10 +668,7 @@ export class EventStore {
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
     if (outcome.seq !== undefined) {
       const events = outcome.results.flatMap((r) => r.added);
-      this.#channel?.post({
-        v: 1,
-        db: this.#instance,
-        from: this.origin,
+      this.#post({
         type: 'commit',
         seq: outcome.seq,
         ...(events.length <= MAX_EVENTS_PER_MESSAGE ? { events } : {}),
@@ -851,13 +844,7 @@ export class EventStore {
       );
       tombstone = await this.#run(remove);
     }
-    this.#channel?.post({
-      v: 1,
-      db: this.#instance,
-      from: this.origin,
-      type: 'delete',
-      ...tombstone,
-    });
+    this.#post({ type: 'delete', ...tombstone });
     this.#schedule(() => this.#applyDelete(tombstone.seq, sessionKey));
     await this.#sync;
   }
@@ -1002,7 +989,7 @@ export class EventStore {
     for (;;) {
       const need = limit - messages.length;
       const records = await this.#run((db) =>
-        readIndex(db, range, forward ? 'next' : 'prev', need + 1),
+        readMessageIndex(db, range, forward ? 'next' : 'prev', need + 1),
       );
       hasMore = records.length > need;
       const page = records.slice(0, need);
@@ -1152,7 +1139,7 @@ export class EventStore {
     if (message.from === this.origin) {
       // A channel never delivers a store's own posts back to it: this one is forged.
       this.#channel?.ignore("sent in this store's name");
-    } else if (message.type === 'draft') this.#receiveDraft(message);
+    } else if (message.type === 'draft') this.#drafts.receive(message);
     else this.#schedule(() => this.#applyRemote(message));
   }
 
@@ -1170,8 +1157,14 @@ export class EventStore {
     if (reason) this.#channel?.ignore(reason);
   }
 
-  #receiveDraft(message: DraftMessage): void {
-    this.#drafts.receive(message);
+  /** Posts to the other tabs, in the envelope that tells them it is this database's. */
+  #post(message: PostedMessage): void {
+    this.#channel?.post({
+      v: PROTOCOL_VERSION,
+      db: this.#instance,
+      from: this.origin,
+      ...message,
+    } as TabMessage);
   }
 
   // ---------------------------------------------------------------- streaming
@@ -1212,17 +1205,18 @@ export class EventStore {
   }
 
   /**
-   * Applies commit `seq`. In sequence, its events are applied directly; after
-   * a gap (a missed message) the store catches up from the log instead.
+   * Applies this store's own commit `seq` to the live state: straight from the
+   * transaction when it is the next commit, from the log when another tab
+   * committed in between.
    */
   async #applyCommit(
     seq: number,
-    events: AnyEvent[] | undefined,
-    summaries: Map<string, SessionSummary> | undefined,
+    events: AnyEvent[],
+    summaries: Map<string, SessionSummary>,
   ): Promise<void> {
     if (seq <= this.#lastSeq) return;
-    if (seq !== this.#lastSeq + 1 || events === undefined) {
-      await this.#catchUp();
+    if (seq !== this.#lastSeq + 1) {
+      await this.#catchUp(); // another tab committed in between: read it all from the log
       return;
     }
     this.#lastSeq = seq;
@@ -1233,13 +1227,8 @@ export class EventStore {
         for (const e of group) p = applyEvent(p, e);
         this.#setProjection(live, p);
       }
-      if (this.#summaries) {
-        let s = summaries?.get(key);
-        if (!s) {
-          s = applyEventsToSummary(this.#summaries.get(key) ?? emptySummary(key), group, byteSize);
-        }
-        this.#summaries.set(key, s);
-      }
+      const summary = summaries.get(key);
+      if (this.#summaries && summary) this.#summaries.set(key, summary);
     }
     this.#publishSummaries();
   }
@@ -1419,22 +1408,20 @@ function contradiction(message: CommitMessage | DeleteMessage, read: LogRead): s
   return forged ? `commit ${seq} does not match the log` : undefined;
 }
 
-type IndexRecord = EventRecord;
-
 /** Reads up to `count` records of the message index in one direction. */
-async function readIndex(
+async function readMessageIndex(
   db: Db,
   range: IDBKeyRange,
   direction: 'next' | 'prev',
   count: number,
-): Promise<IndexRecord[]> {
+): Promise<EventRecord[]> {
   const tx = db.transaction('events', 'readonly');
   const index = unwrap(tx.store.index('message')) as IDBIndex & {
     getAllRecords?: (options: {
       query: IDBKeyRange;
       count: number;
       direction: IDBCursorDirection;
-    }) => IDBRequest<Array<{ value: IndexRecord }>>;
+    }) => IDBRequest<Array<{ value: EventRecord }>>;
   };
   if (direction === 'next') return tx.store.index('message').getAll(range, count);
   if (typeof index.getAllRecords === 'function') {
@@ -1445,7 +1432,7 @@ async function readIndex(
       request.onerror = () => reject(request.error);
     });
   }
-  const out: IndexRecord[] = [];
+  const out: EventRecord[] = [];
   let cursor = await tx.store.index('message').openCursor(range, 'prev');
   while (cursor && out.length < count) {
     out.push(cursor.value);

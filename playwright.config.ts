@@ -1,8 +1,9 @@
 import { defineConfig, devices } from '@playwright/test';
+import { DEV_PORT, DEV_URL, PREVIEW_PORT, PREVIEW_URL } from './e2e/ports.js';
 
 // Playwright cannot download its own browsers here: always use the system Chromium.
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const baseURL = 'http://127.0.0.1:5173';
+const baseURL = DEV_URL;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -31,7 +32,7 @@ export default defineConfig({
   webServer: [
     // The dev server: the harness page (/harness.html) the library's e2e tests use.
     {
-      command: 'npm run demo -- --strictPort',
+      command: `npm run demo -- --strictPort --port ${DEV_PORT}`,
       url: baseURL,
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,
@@ -41,8 +42,8 @@ export default defineConfig({
     // The demo as it ships: a production build with its service worker (the
     // offline test needs it), served by `vite preview`. e2e/demo*.spec.ts use it.
     {
-      command: 'npm run demo:offline -- --strictPort',
-      url: 'http://127.0.0.1:4173',
+      command: `npm run demo:offline -- --strictPort --port ${PREVIEW_PORT}`,
+      url: PREVIEW_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 180_000,
       stdout: 'ignore',

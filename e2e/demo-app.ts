@@ -4,8 +4,9 @@
  * port 4173 (the second webServer of playwright.config.ts).
  */
 import { expect, type Page } from '@playwright/test';
+import { PREVIEW_URL } from './ports.js';
 
-export const DEMO_URL = process.env.DEMO_URL ?? 'http://127.0.0.1:4173/';
+export const DEMO_URL = process.env.DEMO_URL ?? `${PREVIEW_URL}/`;
 
 /** Opens the demo (optionally at a `#session=…` hash) and waits until it has loaded its chats. */
 export async function openDemo(page: Page, hash = ''): Promise<void> {

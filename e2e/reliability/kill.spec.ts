@@ -24,6 +24,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, expect, test } from '@playwright/test';
 import type { EventStore } from '../../src/index.js';
+import { DEV_PORT } from '../ports.js';
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -409,7 +410,12 @@ test('a damaged IndexedDB file (bytes flipped while the browser is down): Chromi
       return 100;
     }, KEYS[0]!);
     await context.close();
-    const dir = join(profile.dir, 'Default', 'IndexedDB', 'http_127.0.0.1_5173.indexeddb.leveldb');
+    const dir = join(
+      profile.dir,
+      'Default',
+      'IndexedDB',
+      `http_127.0.0.1_${DEV_PORT}.indexeddb.leveldb`,
+    );
     const files = readdirSync(dir).filter((f) => /\.(log|ldb)$/.test(f));
     const largest = files.sort(
       (a, b) => readFileSync(join(dir, b)).length - readFileSync(join(dir, a)).length,

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import type { AnyEvent, EventStore } from '../../src/index.js';
+import { DEV_URL } from '../ports.js';
 
-export const BASE_URL = 'http://127.0.0.1:5173';
+export const BASE_URL = DEV_URL;
 export const HARNESS_URL = `${BASE_URL}/harness.html`;
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Chromium flags; RELIABILITY_CHROMIUM_ARGS adds more (e.g. `--enable-features=IdbSqliteBackingStore`). */

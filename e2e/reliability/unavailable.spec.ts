@@ -7,7 +7,7 @@
  * origin (a sandboxed iframe: a real SecurityError from `indexedDB.open`).
  */
 import { expect, type Frame, type Page, test } from '@playwright/test';
-import { HARNESS_URL, installKit, muteViteClient } from './kit.js';
+import { BASE_URL, HARNESS_URL, installKit, muteViteClient } from './kit.js';
 
 type Probe = Page | Frame;
 
@@ -78,7 +78,7 @@ test('IndexedDB unavailable: openEventStore rejects with unavailable in every wa
   expect((await tryOpen(throwing)).code).toBe('unavailable');
 
   // An opaque origin: the harness in a sandboxed iframe (module requests get CORS headers so it loads).
-  await context.route('http://127.0.0.1:5173/**', async (route) => {
+  await context.route(`${BASE_URL}/**`, async (route) => {
     const response = await route.fetch();
     await route.fulfill({
       response,

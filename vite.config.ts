@@ -12,7 +12,11 @@ const chromiumLaunch = {
 // Every runtime dependency (and its subpath imports, e.g. '@noble/hashes/blake2.js')
 // stays external: the consumer's bundler resolves and dedupes them.
 const deps = Object.keys(pkg.dependencies ?? {});
-const isExternal = (id: string) => deps.some((dep) => id === dep || id.startsWith(`${dep}/`));
+// Node built-ins (the server subpath) and the optional peers stay external too.
+const peers = Object.keys(pkg.peerDependencies ?? {});
+const isExternal = (id: string) =>
+  id.startsWith('node:') ||
+  [...deps, ...peers].some((dep) => id === dep || id.startsWith(`${dep}/`));
 
 export default defineConfig({
   build: {
@@ -21,9 +25,13 @@ export default defineConfig({
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
     lib: {
-      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      // The main entry for browsers, and `sessionlog/server` (Node) beside it.
+      entry: {
+        sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+        server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
+      },
       formats: ['es'],
-      fileName: 'sessionlog',
+      fileName: (_format, entry) => `${entry}.js`,
     },
     rolldownOptions: {
       external: isExternal,
@@ -40,7 +48,17 @@ export default defineConfig({
           setupFiles: ['test/setup-node.ts'],
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.browser.test.ts'],
+          exclude: ['test/**/*.browser.test.ts', 'test/server/**'],
+        },
+      },
+      {
+        // The sync server against a real PostgreSQL the run starts (and PGlite).
+        extends: true,
+        test: {
+          name: 'server',
+          environment: 'node',
+          include: ['test/server/**/*.test.ts'],
+          globalSetup: ['test/server/global-setup.ts'],
         },
       },
       {
@@ -48,7 +66,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/**/*.node.test.ts'],
+          exclude: ['test/**/*.node.test.ts', 'test/server/**'],
           browser: {
             enabled: true,
             headless: true,

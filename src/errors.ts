@@ -5,7 +5,9 @@
 
 /**
  * Stable error codes. The first three mirror the Rust reference
- * (`storage`, `serialization`, `not_found`); the rest are what a browser adds.
+ * (`storage`, `serialization`, `not_found`); the rest are what a browser adds,
+ * and sync: `conflict` (an id stored under other content), `unauthorized`
+ * (the sync server found no tenant for the request).
  */
 export type ErrorCode =
   | 'validation'
@@ -17,7 +19,9 @@ export type ErrorCode =
   | 'blocked'
   | 'closed'
   | 'unavailable'
-  | 'aborted';
+  | 'aborted'
+  | 'conflict'
+  | 'unauthorized';
 
 /** Where a validation error points: a field path, and for batches or files, the position. */
 export interface ErrorDetails {

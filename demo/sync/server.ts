@@ -1,0 +1,49 @@
+/**
+ * A sync server for the demo and the tests: sessionlog/server's handlers on a
+ * plain Node http server. With DATABASE_URL it uses that PostgreSQL (through
+ * `pg`); without, an embedded PGlite (in SYNC_DATA_DIR, or in memory), so
+ * `npm run demo:sync` needs no setup. The tenant is the `x-sessionlog-tenant`
+ * header, "demo" when absent: a real app takes it from its own auth.
+ */
+import { createServer } from 'node:http';
+import {
+  createSyncHandler,
+  fromPGlite,
+  fromPgPool,
+  migrate,
+  type SqlDatabase,
+} from '../../src/server/index.js';
+
+const port = Number(process.env.SYNC_PORT ?? 8787);
+
+async function database(): Promise<{ db: SqlDatabase; label: string }> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: url });
+    pool.on('error', (error) => console.error('sync server: idle connection lost:', error.message));
+    return { db: fromPgPool(pool), label: `PostgreSQL ${new URL(url).host}` };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dir = process.env.SYNC_DATA_DIR;
+  const lite = await PGlite.create(dir ? { dataDir: dir } : {});
+  return { db: fromPGlite(lite), label: `PGlite ${dir ?? '(in memory)'}` };
+}
+
+const { db, label } = await database();
+await migrate(db);
+const handler = createSyncHandler({
+  db,
+  tenant: (request) => request.headers.get('x-sessionlog-tenant') || 'demo',
+  cors: { origin: '*' },
+});
+const server = createServer((req, res) => void handler.node(req, res));
+server.listen(port, '127.0.0.1', () => {
+  console.log(`sessionlog sync server on http://127.0.0.1:${port} (${label})`);
+});
+const stop = () => {
+  server.close();
+  void handler.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -125,6 +125,26 @@ export interface MessageQuery {
   after?: Cursor;
 }
 
+/** Options of {@link EventStore.deleteSession}. */
+export interface DeleteOptions {
+  /**
+   * Delete as of this time (RFC 3339), as another device did: events at or
+   * before it go, later ones stay. By default the deletion is made now and
+   * removes every event of the session.
+   */
+  at?: string;
+}
+
+/** What {@link EventStore.changesSince} read: local changes up to commit `seq`. */
+export interface LocalChanges {
+  /** The last commit sequence the page covers: the next call's `after`. */
+  seq: number;
+  /** Events committed in the range and still stored, in commit order. */
+  events: AnyEvent[];
+  /** Sessions deleted in the range, with the deletion time. */
+  tombstones: Array<{ sessionKey: string; timestamp: string }>;
+}
+
 /** A page of messages, oldest first. */
 export interface MessagePage {
   messages: Message[];
@@ -794,10 +814,12 @@ export class EventStore {
    * the tombstone written after, so deleting sessions frees space; if the
    * tombstone still does not fit, the data is gone and the call rejects `quota`.
    */
-  async deleteSession(sessionKey: string): Promise<void> {
+  async deleteSession(sessionKey: string, options: DeleteOptions = {}): Promise<void> {
     if (typeof sessionKey !== 'string' || sessionKey === '') {
       throw validationError('sessionKey', 'must be a non-empty string');
     }
+    const at = options.at === undefined ? undefined : normalizeTimestamp(options.at, 'at');
+    if (at !== undefined) return this.#deleteAt(sessionKey, at);
     await this.#flushQueue();
     // Last activity of a session whose space had to be freed first (see below).
     let freed: string | undefined;
@@ -847,6 +869,86 @@ export class EventStore {
     this.#post({ type: 'delete', ...tombstone });
     this.#schedule(() => this.#applyDelete(tombstone.seq, sessionKey));
     await this.#sync;
+  }
+
+  /**
+   * A deletion made elsewhere (a sync client applying a pulled tombstone):
+   * events at or before `at` go, later ones stay and the summary is rebuilt
+   * from them; the tombstone keeps the later of `at` and any stored one.
+   */
+  async #deleteAt(sessionKey: string, at: string): Promise<void> {
+    await this.#flushQueue();
+    this.clock.observe(at);
+    const written = await this.#run((db) =>
+      atomically(
+        db.transaction(DELETE_STORES, 'readwrite', { durability: this.durability }),
+        async (tx) => {
+          const [meta, stored] = await Promise.all([
+            tx.objectStore('meta').get('state') as Promise<MetaRecord>,
+            tx.objectStore('tombstones').get(sessionKey),
+          ]);
+          if (stored && stored.timestamp >= at) return undefined;
+          await deleteSessionData(tx, sessionKey, at);
+          const rest = await this.#rebuild(tx as unknown as WriteTx, sessionKey);
+          const seq = meta.seq + 1;
+          await Promise.all([
+            rest.eventCount > 0
+              ? tx.objectStore('sessions').put(rest)
+              : tx.objectStore('sessions').delete(sessionKey),
+            tx.objectStore('tombstones').put({ sessionKey, timestamp: at, seq }),
+            tx.objectStore('meta').put({ ...meta, seq }, 'state'),
+          ]);
+          return seq;
+        },
+      ),
+    );
+    if (written === undefined) return;
+    // Other tabs read it from the log; this one too, keeping the later events' state.
+    this.#post({ type: 'delete', sessionKey, timestamp: at, seq: written });
+    this.#schedule(async () => {
+      await this.#catchUp();
+    });
+    await this.#sync;
+  }
+
+  /**
+   * Local changes committed after sequence `after` (0 for all), oldest first,
+   * for a sync client's push watermark: events still stored and deletions. A
+   * page holds whole commits of about `limit` events; `seq` is where it ends.
+   */
+  async changesSince(after: number, limit = 500): Promise<LocalChanges> {
+    if (!Number.isInteger(after) || after < 0)
+      throw validationError('after', 'must be a non-negative integer');
+    const records = await this.#run(async (db) => {
+      const tx = db.transaction(['events', 'tombstones', 'meta'], 'readonly');
+      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
+      if (meta.seq <= after) return { seq: after, events: [], tombstones: [] };
+      const index = tx.objectStore('events').index('seq');
+      let events = await index.getAll(IDBKeyRange.bound(after, meta.seq, true, false), limit + 1);
+      let seq = meta.seq;
+      if (events.length > limit) {
+        // Whole commits only: cut before the last one, unless it is the only one.
+        seq = events[limit]!.seq;
+        if (events[0]!.seq === seq) events = await index.getAll(seq);
+        else {
+          seq -= 1;
+          events = events.filter((e) => e.seq <= seq);
+        }
+      }
+      const tombstones = await tx
+        .objectStore('tombstones')
+        .index('seq')
+        .getAll(IDBKeyRange.bound(after, seq, true, false));
+      return { seq, events, tombstones };
+    });
+    return {
+      seq: records.seq,
+      events: this.#decodeAll(records.events),
+      tombstones: records.tombstones.map((t) => ({
+        sessionKey: t.sessionKey,
+        timestamp: t.timestamp,
+      })),
+    };
   }
 
   async #flushQueue(): Promise<void> {
@@ -1281,9 +1383,10 @@ export class EventStore {
           s.sessionKey,
           this.#checkSummary(s, s?.sessionKey),
         ]);
-      } else if (this.#summaries) {
+      } else if (this.#summaries || tombstones.length > 0) {
+        // Deleted sessions' summaries too: a deletion made elsewhere may keep later events.
         const keys = new Set([
-          ...records.map((r) => r.session_key),
+          ...(this.#summaries ? records.map((r) => r.session_key) : []),
           ...tombstones.map((t) => t.sessionKey),
         ]);
         summaries = await Promise.all(
@@ -1301,9 +1404,12 @@ export class EventStore {
       return { meta, records, tombstones, summaries };
     });
     if (read.meta.seq > this.#lastSeq) this.#lastSeq = read.meta.seq;
+    const kept = new Set(read.summaries.filter(([, s]) => s).map(([k]) => k));
     for (const t of read.tombstones) {
       this.clock.observe(t.timestamp); // so what this tab records next is newer than the deletion
       this.#forget(t.sessionKey);
+      const live = this.#live.get(t.sessionKey);
+      if (live && kept.has(t.sessionKey)) this.#load(t.sessionKey, live);
     }
     const events = this.#decodeAll(read.records);
     this.#observeLatest(events);
@@ -1376,9 +1482,14 @@ function addAll(tx: WriteTx, events: readonly AnyEvent[], seq: number): Promise<
 async function deleteSessionData(
   tx: IDBPTransaction<SessionlogDB, typeof DELETE_STORES, 'readwrite'>,
   sessionKey: string,
+  upTo?: string,
 ): Promise<string | undefined> {
+  const range =
+    upTo === undefined
+      ? sessionRange(sessionKey)
+      : IDBKeyRange.bound([sessionKey], [sessionKey, upTo, []]);
   const [ids, summary, drafts] = await Promise.all([
-    tx.objectStore('events').index('session').getAllKeys(sessionRange(sessionKey)),
+    tx.objectStore('events').index('session').getAllKeys(range),
     tx.objectStore('sessions').get(sessionKey),
     tx.objectStore('drafts').index('session').getAllKeys(sessionKey),
   ]);

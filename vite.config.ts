@@ -25,10 +25,11 @@ export default defineConfig({
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
     lib: {
-      // The main entry for browsers, and `sessionlog/server` (Node) beside it.
+      // The main entry for browsers, `sessionlog/sync` (browser) and `sessionlog/server` (Node).
       entry: {
         sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
         server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
+        sync: fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)),
       },
       formats: ['es'],
       fileName: (_format, entry) => `${entry}.js`,
@@ -56,9 +57,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'server',
+          setupFiles: ['test/setup-node.ts'],
           environment: 'node',
           include: ['test/server/**/*.test.ts'],
           globalSetup: ['test/server/global-setup.ts'],
+          // PGlite (WebAssembly PostgreSQL) takes seconds to start on a busy machine.
+          hookTimeout: 120_000,
         },
       },
       {

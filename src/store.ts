@@ -383,13 +383,23 @@ export class EventStore {
   }
 
   /** Calls `listener` with all session summaries (most recent first) whenever any changes. */
-  subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
-    return this.#live.subscribeSessions(listener);
+  subscribeSummaries(listener: Listener<readonly SessionSummary[]>): () => void {
+    return this.#live.subscribeSummaries(listener);
   }
 
   /** The current summaries, synchronously: `undefined` until loaded. */
+  getSummariesSnapshot(): readonly SessionSummary[] | undefined {
+    return this.#live.getSummariesSnapshot();
+  }
+
+  /** @deprecated the former name of {@link subscribeSummaries} (docs/design.md, "Names"). */
+  subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
+    return this.subscribeSummaries(listener);
+  }
+
+  /** @deprecated the former name of {@link getSummariesSnapshot}. */
   getSessionsSnapshot(): readonly SessionSummary[] | undefined {
-    return this.#live.getSessionsSnapshot();
+    return this.getSummariesSnapshot();
   }
 
   // ---------------------------------------------------------------- streaming

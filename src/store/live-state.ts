@@ -102,8 +102,8 @@ export class LiveState {
     return this.#live.get(sessionKey)?.projection;
   }
 
-  /** See `EventStore.subscribeSessions`. */
-  subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
+  /** See `EventStore.subscribeSummaries`. */
+  subscribeSummaries(listener: Listener<readonly SessionSummary[]>): () => void {
     const unsubscribe = this.#summaryListeners.add(SESSIONS, listener);
     if (this.#summaries === undefined)
       this.schedule(async () => {
@@ -112,8 +112,8 @@ export class LiveState {
     return unsubscribe;
   }
 
-  /** See `EventStore.getSessionsSnapshot`. */
-  getSessionsSnapshot(): readonly SessionSummary[] | undefined {
+  /** See `EventStore.getSummariesSnapshot`. */
+  getSummariesSnapshot(): readonly SessionSummary[] | undefined {
     return this.#summariesSnapshot;
   }
 

@@ -64,20 +64,19 @@ export {
   toReferenceProjection,
 } from './reference.js';
 export { estimateStorage, requestPersistentStorage, type StorageReport } from './storage.js';
-export {
-  type AppendResult,
-  type CorruptRecord,
-  type Cursor,
-  type DeleteOptions,
-  type Durability,
-  EventStore,
-  type LocalChanges,
-  type MessagePage,
-  type MessageQuery,
-  type OpenEventStoreOptions,
-  openEventStore,
-  type StoreEventMap,
-} from './store.js';
+export type {
+  AppendResult,
+  CorruptRecord,
+  Cursor,
+  DeleteOptions,
+  Durability,
+  LocalChanges,
+  MessagePage,
+  MessageQuery,
+  OpenEventStoreOptions,
+  StoreEventMap,
+} from './store/types.js';
+export { EventStore, openEventStore } from './store.js';
 export {
   DEFAULT_DRAFT_TIMING,
   type Draft,

@@ -344,7 +344,7 @@ export function createSync(store: EventStore, options: SyncOptions): SyncClient 
   async function lead(signal: AbortSignal): Promise<void> {
     const state = await states.load();
     setStatus({ leader: true, lastSync: state.lastSync, held: state.held.length });
-    const unsubscribe = store.subscribeSessions(() => poke());
+    const unsubscribe = store.subscribeSummaries(() => poke());
     const onOnline = () => poke();
     globalThis.addEventListener?.('online', onOnline);
     let failures = 0;

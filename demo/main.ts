@@ -21,6 +21,7 @@ import { byId, h } from './app/dom.js';
 import { bytes, num, sessionTitle, shortTime, tokenLine } from './app/format.js';
 import { Inspector } from './app/inspector.js';
 import { Notices } from './app/notices.js';
+import { startSyncPanel } from './app/sync-panel.js';
 import { ThreadView } from './app/thread.js';
 import { exportToFile, fileName, importFile } from './app/transfer.js';
 
@@ -121,6 +122,9 @@ async function boot(): Promise<void> {
     return;
   }
   window.sessionlogDemo = { store };
+  // `npm run demo:sync` serves a sync server at this path (docs/sync.md).
+  const syncUrl = import.meta.env.VITE_SESSIONLOG_SYNC;
+  if (syncUrl) startSyncPanel(store, syncUrl);
   if (store.wasReset) {
     notices.show({
       id: 'reset',

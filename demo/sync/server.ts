@@ -6,6 +6,7 @@
  * header, "demo" when absent: a real app takes it from its own auth.
  */
 import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import {
   createSyncHandler,
   fromPGlite,
@@ -13,8 +14,6 @@ import {
   migrate,
   type SqlDatabase,
 } from '../../src/server/index.js';
-
-const port = Number(process.env.SYNC_PORT ?? 8787);
 
 async function database(): Promise<{ db: SqlDatabase; label: string }> {
   const url = process.env.DATABASE_URL;
@@ -30,20 +29,28 @@ async function database(): Promise<{ db: SqlDatabase; label: string }> {
   return { db: fromPGlite(lite), label: `PGlite ${dir ?? '(in memory)'}` };
 }
 
-const { db, label } = await database();
-await migrate(db);
-const handler = createSyncHandler({
-  db,
-  tenant: (request) => request.headers.get('x-sessionlog-tenant') || 'demo',
-  cors: { origin: '*' },
-});
-const server = createServer((req, res) => void handler.node(req, res));
-server.listen(port, '127.0.0.1', () => {
+/** Starts the sync server on 127.0.0.1:`port`; resolves to a function that stops it. */
+export async function startSyncServer(port: number): Promise<() => Promise<void>> {
+  const { db, label } = await database();
+  await migrate(db);
+  const handler = createSyncHandler({
+    db,
+    tenant: (request) => request.headers.get('x-sessionlog-tenant') || 'demo',
+    cors: { origin: '*' },
+  });
+  const server = createServer((req, res) => void handler.node(req, res));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   console.log(`sessionlog sync server on http://127.0.0.1:${port} (${label})`);
-});
-const stop = () => {
-  server.close();
-  void handler.close().then(() => process.exit(0));
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+  return async () => {
+    server.close();
+    server.closeAllConnections();
+    await handler.close();
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const stop = await startSyncServer(Number(process.env.SYNC_PORT ?? 8787));
+  const exit = () => void stop().then(() => process.exit(0));
+  process.once('SIGINT', exit);
+  process.once('SIGTERM', exit);
+}

@@ -181,7 +181,7 @@ describe('faults of a real server', () => {
       server.kill('SIGTERM');
       await once(server, 'exit');
     }
-  });
+  }, 180_000); // two starts of a Node child process: slow on a busy machine
 
   it('serves pulls from a streaming replica while the primary takes pushes', async () => {
     const replica = await startReplica(cluster, PG_BASE_PORT + 2);

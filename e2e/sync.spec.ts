@@ -1,0 +1,159 @@
+/**
+ * Two devices (two browser contexts, separate storage) syncing through a real
+ * PostgreSQL this spec starts: offline writers converge after reconnecting,
+ * and a device offline for a week does not resurrect a deleted session. The
+ * pages come from the dev server and talk to the sync server cross-origin
+ * (CORS), as an app with a separate API host would.
+ */
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { startSyncServer } from '../demo/sync/server.js';
+import { type Cluster, PG_BASE_PORT, startCluster } from '../test/server/pg-cluster.js';
+import { openHarness } from './harness.js';
+
+const SYNC_PORT = PG_BASE_PORT + 20;
+const SYNC_URL = `http://127.0.0.1:${SYNC_PORT}`;
+const DAY = 24 * 60 * 60 * 1000;
+
+let cluster: Cluster | undefined;
+let stopServer: (() => Promise<void>) | undefined;
+const cleanUp = async () => {
+  await stopServer?.();
+  await cluster?.destroy();
+  stopServer = undefined;
+  cluster = undefined;
+};
+
+test.describe.configure({ mode: 'serial', timeout: 120_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  cluster = await startCluster(PG_BASE_PORT + 3);
+  process.env.DATABASE_URL = cluster.url;
+  stopServer = await startSyncServer(SYNC_PORT);
+  process.once('SIGINT', () => void cleanUp());
+  process.once('SIGTERM', () => void cleanUp());
+});
+test.afterAll(cleanUp);
+
+/** A device: its own context (storage), the harness page, a store and a sync client. */
+async function device(context: BrowserContext, tenant: string, name: string): Promise<Page> {
+  const page = await context.newPage();
+  await openHarness(page);
+  await page.evaluate(
+    async ({ url, tenant, name }) => {
+      const store = await window.sessionlog.openEventStore({ name });
+      const sync = window.sessionlogSync.createSync(store, {
+        url,
+        headers: { 'x-sessionlog-tenant': tenant },
+        maxBackoffMs: 200,
+      });
+      Object.assign(window, { store, sync });
+    },
+    { url: SYNC_URL, tenant, name },
+  );
+  return page;
+}
+
+type Handles = {
+  store: import('../src/store.js').EventStore;
+  sync: import('../src/sync/index.js').SyncClient;
+};
+
+const say = (page: Page, session: string, text: string) =>
+  page.evaluate(
+    ({ session, text }) =>
+      (window as unknown as Handles).store.record(session, 'agent', {
+        type: 'message_received',
+        content: text,
+        attachments: [],
+      }),
+    { session, text },
+  );
+const syncNow = (page: Page) =>
+  page.evaluate(async () => {
+    await (window as unknown as Handles).sync.syncNow();
+    return (window as unknown as Handles).sync.status.state;
+  });
+const contents = (page: Page, session: string) =>
+  page.evaluate(async (session) => {
+    const events = await (window as unknown as Handles).store.getEvents(session);
+    return events.map((e) => (e.kind as { content?: string }).content).sort();
+  }, session);
+
+test('two devices that wrote offline converge after reconnecting', async ({ browser }) => {
+  const one = await browser.newContext();
+  const two = await browser.newContext();
+  try {
+    const a = await device(one, 'converge', 'sync-e2e');
+    const b = await device(two, 'converge', 'sync-e2e');
+    await say(a, 'chat', 'hello from a');
+    expect(await syncNow(a)).toBe('idle');
+    expect(await syncNow(b)).toBe('idle');
+    expect(await contents(b, 'chat')).toEqual(['hello from a']);
+    await one.setOffline(true);
+    await two.setOffline(true);
+    for (let i = 0; i < 3; i++) {
+      await say(a, 'chat', `a offline ${i}`);
+      await say(b, 'chat', `b offline ${i}`);
+    }
+    await expect(syncNow(a)).rejects.toThrow();
+    expect(await a.evaluate(() => (window as unknown as Handles).sync.status.state)).toBe(
+      'offline',
+    );
+    await one.setOffline(false);
+    await two.setOffline(false);
+    await syncNow(a);
+    await syncNow(b);
+    await syncNow(a);
+    const expected = [
+      'a offline 0',
+      'a offline 1',
+      'a offline 2',
+      'b offline 0',
+      'b offline 1',
+      'b offline 2',
+      'hello from a',
+    ];
+    expect(await contents(a, 'chat')).toEqual(expected);
+    expect(await contents(b, 'chat')).toEqual(expected);
+  } finally {
+    await one.close();
+    await two.close();
+  }
+});
+
+test('a device offline for a week does not bring a deleted session back', async ({ browser }) => {
+  const start = Date.now() - 8 * DAY;
+  const one = await browser.newContext();
+  const two = await browser.newContext();
+  try {
+    await one.clock.install({ time: start });
+    await two.clock.install({ time: start });
+    const a = await device(one, 'week', 'sync-week');
+    const b = await device(two, 'week', 'sync-week');
+    await say(a, 'doomed', 'old');
+    await say(a, 'kept', 'unrelated');
+    await syncNow(a);
+    await syncNow(b);
+    await two.setOffline(true);
+    await two.clock.setSystemTime(start + DAY);
+    await say(b, 'doomed', 'b wrote before the deletion');
+    await one.clock.setSystemTime(start + 3 * DAY);
+    await a.evaluate(() => (window as unknown as Handles).store.deleteSession('doomed'));
+    await syncNow(a);
+    await two.clock.setSystemTime(start + 5 * DAY);
+    await say(b, 'doomed', 'b wrote after the deletion');
+    await one.clock.setSystemTime(start + 7 * DAY);
+    await two.clock.setSystemTime(start + 7 * DAY);
+    await two.setOffline(false);
+    await syncNow(b);
+    await syncNow(a);
+    for (const page of [a, b]) {
+      expect(await contents(page, 'doomed')).toEqual(['b wrote after the deletion']);
+      expect(await contents(page, 'kept')).toEqual(['unrelated']);
+    }
+  } finally {
+    await one.close();
+    await two.close();
+  }
+});

@@ -168,6 +168,11 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
   ): Promise<string> {
     const deadline = Date.now() + waitMs;
     let recheck = FIRST_RECHECK_MS;
+    // One listener for the whole poll (not one per re-read).
+    const aborted = new Promise<false>((resolve) => {
+      if (signal.aborted) resolve(false);
+      else signal.addEventListener('abort', () => resolve(false), { once: true });
+    });
     for (;;) {
       const ticket = waitMs > 0 ? await live.arm(tenant) : undefined;
       try {
@@ -177,9 +182,9 @@ export function createSyncHandler(options: SyncHandlerOptions): SyncHandler {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const woke = await Promise.race([
           ticket!.woken.then(() => true),
+          aborted,
           new Promise<false>((resolve) => {
             timer = setTimeout(() => resolve(false), Math.min(left, recheck));
-            signal.addEventListener('abort', () => resolve(false), { once: true });
           }),
         ]);
         clearTimeout(timer);

@@ -47,23 +47,32 @@ export function holdLeadership(
   doc?.addEventListener('visibilitychange', onHidden);
   // A hidden leader checks now and then whether a visible tab is waiting.
   const poll = setInterval(() => void yieldIfWaited(), 5000);
+  // The lead of the last turn, which may still be winding down after it let go.
+  let running: Promise<void> = Promise.resolve();
   const queue = () => {
     if (stopped.signal.aborted) return;
     locks
-      .request(name, { signal: stopped.signal }, async () => {
-        const turn = new AbortController();
-        current = turn;
-        const end = () => turn.abort();
-        stopped.signal.addEventListener('abort', end, { once: true });
-        try {
-          await lead(turn.signal);
-        } finally {
-          stopped.signal.removeEventListener('abort', end);
-          current = undefined;
-        }
-      })
+      .request(
+        name,
+        { signal: stopped.signal },
+        // The lock goes as soon as the turn ends, not when `lead` has wound
+        // down: a tab about to be frozen runs no more tasks, only microtasks.
+        () =>
+          new Promise<void>((release) => {
+            const turn = new AbortController();
+            current = turn;
+            const end = () => turn.abort();
+            stopped.signal.addEventListener('abort', end, { once: true });
+            turn.signal.addEventListener('abort', () => release(), { once: true });
+            running = lead(turn.signal).finally(() => {
+              stopped.signal.removeEventListener('abort', end);
+              if (current === turn) current = undefined;
+              turn.abort();
+            });
+          }),
+      )
       .catch(() => {}) // aborted while queued
-      .finally(queue); // let go: queue again (behind the tabs waiting)
+      .finally(() => running.then(queue)); // let go: queue again (behind the tabs waiting)
   };
   queue();
   return {

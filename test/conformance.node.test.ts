@@ -1,6 +1,6 @@
 /**
  * Conformance with the Rust reference (issue 2): the golden fixtures in
- * ../shared/fixtures/seed/ (see its README) were produced by running the
+ * test/fixtures/reference/ (see its README) were produced by running the
  * reference. Every expected value here is derived from those files; where this
  * library deliberately differs from the reference (DESIGN §4), a test names the
  * difference and checks exactly it.
@@ -28,7 +28,7 @@ import { normalizeTimestamp, referenceTimestamp } from '../src/timestamp.js';
 
 // ---------------------------------------------------------------- fixtures
 
-const DIR = new URL('../../shared/fixtures/seed/', import.meta.url);
+const DIR = new URL('./fixtures/reference/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
 const readJson = <T>(name: string) => JSON.parse(read(name)) as T;
 

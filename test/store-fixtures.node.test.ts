@@ -4,9 +4,8 @@
  * for every session, the reference's get_events order and list_sessions, and
  * exporting in the reference format gives back the fixture lines byte for byte.
  *
- * Node only: the fixtures live outside the repository (../shared), where the
- * vitest browser server may not read (server.fs.allow); the same store code
- * runs in Chromium in store-io.test.ts.
+ * Node only: the fixtures (test/fixtures/reference/) are read from disk; the
+ * same store code runs in Chromium in store-io.test.ts.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +19,7 @@ import {
 import { openTestStore } from './store-helpers.js';
 
 const seed = (file: string) =>
-  readFile(new URL(`../../shared/fixtures/seed/${file}`, import.meta.url), 'utf8');
+  readFile(new URL(`./fixtures/reference/${file}`, import.meta.url), 'utf8');
 
 async function fixtures() {
   const text = await seed('events.jsonl');

@@ -3,13 +3,14 @@
  * while other tabs write, and a tab put in the back/forward cache while others
  * write. Both must catch up with the log when they come back.
  *
- * These run in a Chromium started by hand (kit.launchBareChromium): Playwright's
+ * These run in a Chromium started by hand (launchBareChromium in e2e/chromium.ts): Playwright's
  * own launch enables focus emulation, which keeps a page "visible" so it
  * cannot be frozen, and disables the back/forward cache.
  */
 import { type CDPSession, expect, type Page, test } from '@playwright/test';
 import type { EventStore } from '../../src/index.js';
-import { installKit, launchBareChromium, openPage, removeTempDirs, uniqueDb } from './kit.js';
+import { type BareChromium, removeTempProfiles } from '../chromium.js';
+import { installKit, bareChromium as launch, openPage, uniqueDb } from './kit.js';
 
 const KEYS = ['agent:life:a', 'agent:life:b', 'agent:life:c'];
 
@@ -66,16 +67,16 @@ async function view(page: Page) {
 }
 
 // Each test's own Chromium; closed after the test even when it times out.
-const launched = new Set<Awaited<ReturnType<typeof launchBareChromium>>>();
+const launched = new Set<BareChromium>();
 async function bareChromium() {
-  const bare = await launchBareChromium();
+  const bare = await launch();
   launched.add(bare);
   return bare;
 }
 test.afterEach(async () => {
   for (const bare of launched) await bare.close();
   launched.clear();
-  removeTempDirs();
+  await removeTempProfiles();
 });
 
 const setState = (cdp: CDPSession, state: 'frozen' | 'active') =>

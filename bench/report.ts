@@ -303,7 +303,7 @@ export function markdown(results: Result[], env: Env): string {
     `- Date: ${env.date}; sessionlog at commit ${env.git}; the run took ${Math.round(env.durationS / 60)} min.`,
     `- CPU: ${env.cpu}; memory ${env.memory}; Node ${env.node}; load ${env.load}.`,
     `- Browser: ${env.chromium}, headless, driven by Playwright; user agent \`${env.userAgent}\`.`,
-    `- Profile: on disk (\`chromium.launchPersistentContext(freshTempDir)\`, filesystem ${env.profileFs}): an in-memory profile makes IndexedDB, and strict durability above all, look far cheaper (see shared BASELINES).`,
+    `- Profile: on disk (\`chromium.launchPersistentContext(freshTempDir)\`, filesystem ${env.profileFs}): an in-memory profile makes IndexedDB, and strict durability above all, look far cheaper (docs/durability.md has both, measured).`,
     `- Page: bench/ built by vite in production mode (minified), the library imported from src/; served on 127.0.0.1 with cross-origin isolation headers (fine-grained timers: ${env.crossOriginIsolated ? 'yes' : 'no'}).`,
     `- Repetitions: ${env.reps} measured after one warm-up, implementations interleaved (order rotated each repetition) in the same browser; cold opens: one sample per freshly loaded page.`,
     `- Events: made with the library's \`createEvent\` (real ids and clock), ${env.meanEventBytes} bytes of JSON on average: ${mix}. Burst events are spread over 20 interleaved conversations.`,

@@ -1,5 +1,5 @@
 /**
- * The event model (DESIGN §1): the eight kinds of the Rust reference, their
+ * The event model (docs/design.md §1): the eight kinds of the Rust reference, their
  * validation, and creating, parsing and verifying events. Events are plain
  * JSON with the reference's snake_case field names, so one shape crosses
  * IndexedDB, BroadcastChannel, export files and servers.

@@ -1,5 +1,5 @@
 /**
- * The projection (DESIGN §4): the materialized view of one session that a
+ * The projection (docs/design.md §4): the materialized view of one session that a
  * chat UI renders. It is a pure function of the SET of events: every field is
  * a join-semilattice (a union, a min/max register or a last-writer-wins
  * register versioned by (timestamp, id)), so `mergeProjections(P(A), P(B))`

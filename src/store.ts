@@ -1,5 +1,5 @@
 /**
- * The event store (DESIGN §5–6): an append-only log of events in IndexedDB,
+ * The event store (docs/design.md §5–7): an append-only log of events in IndexedDB,
  * one summary per session updated in the same transaction, group commit,
  * live subscriptions, and other tabs kept in step through the tab channel.
  *

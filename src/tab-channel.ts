@@ -1,5 +1,5 @@
 /**
- * The tab channel (DESIGN §6, docs/tabs.md): after a transaction completes,
+ * The tab channel (docs/design.md §7, docs/tabs.md): after a transaction completes,
  * the writing store posts what it committed; other tabs of the origin read it
  * from the log at once. A message is only a hint (IndexedDB is the truth, and
  * a tab that missed one catches up from the log), so anything that does not

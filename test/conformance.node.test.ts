@@ -2,7 +2,7 @@
  * Conformance with the Rust reference (issue 2): the golden fixtures in
  * test/fixtures/reference/ (see its README) were produced by running the
  * reference. Every expected value here is derived from those files; where this
- * library deliberately differs from the reference (DESIGN §4), a test names the
+ * library deliberately differs from the reference (docs/design.md §4), a test names the
  * difference and checks exactly it.
  */
 import { readFileSync } from 'node:fs';
@@ -323,7 +323,7 @@ type Field = (typeof FIELDS)[number];
 
 /**
  * Which event decides each field, by the reference's rule (README: append
- * order) and by ours (DESIGN §4: (timestamp, id) order). Where both pick the
+ * order) and by ours (docs/design.md §4: (timestamp, id) order). Where both pick the
  * same event the reference is order-consistent and we must match it.
  */
 function deciders(session: string): Record<Field, [string | null, string | null][]> {

@@ -29,7 +29,9 @@ import { DEV_PORT } from '../ports.js';
 import { CHROMIUM_ARGS, gotoHarness, muteViteClient } from './kit.js';
 
 /** Kills of the browser; each hits a relaxed and a strict store at once. */
-const KILLS = Number(process.env.RELIABILITY_KILLS ?? 12);
+// 6 (3 of each kind) keeps the suite in its time budget (README, Testing); the kill
+// points are random, so runs add up. RELIABILITY_KILLS=60 for a long hunt.
+const KILLS = Number(process.env.RELIABILITY_KILLS ?? 6);
 const KEYS = ['agent:kill:a', 'agent:kill:b', 'agent:kill:c', 'agent:kill:d'];
 const MODES = ['relaxed', 'strict'] as const;
 type Mode = (typeof MODES)[number];
@@ -89,7 +91,8 @@ const emptyStats = () => ({
 });
 
 test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every acknowledged event survives, no batch partial`, async () => {
-  test.setTimeout(60_000 + KILLS * 12_000);
+  // Bounds, not expectations: a cycle takes 1–3 s alone, ten times that on a loaded machine.
+  test.setTimeout(60_000 + KILLS * 25_000);
   const profile = tempProfile('kill');
   const batches = new Map<string, Batch>();
   /** Tags a relaunch found stored: they must stay. */
@@ -376,6 +379,7 @@ test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every
 });
 
 test('a damaged IndexedDB file (bytes flipped while the browser is down): Chromium deletes the origin’s data, the store opens empty and works', async () => {
+  test.setTimeout(90_000); // two launches of Chromium on a persistent profile
   // What the kill test meets now and then, made deterministic: Chromium's LevelDB
   // backend finds a checksum mismatch, deletes the whole backing store and says so.
   const profile = tempProfile('damaged');

@@ -106,7 +106,7 @@ test('a streamed reply shows live in a second tab before it is committed', async
         return text.length > 20 && committed === 0 ? text : false;
       },
       null,
-      { polling: 10, timeout: 15_000 },
+      { polling: 10, timeout: 30_000 },
     )
     .then((handle) => handle.jsonValue());
   await waitForReplies(page, 1);
@@ -153,7 +153,7 @@ test('a reply interrupted by a reload can be resumed', async ({ page }) => {
   await page.reload();
   await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true');
   const draft = page.locator('.draft-interrupted');
-  await expect(draft).toBeVisible({ timeout: 15_000 });
+  await expect(draft).toBeVisible({ timeout: 30_000 });
   const partial = (await draft.locator('.bubble').textContent()) ?? '';
   expect(partial.length).toBeGreaterThan(0);
   await draft.getByRole('button', { name: 'Resume' }).click();

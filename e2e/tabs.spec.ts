@@ -297,7 +297,7 @@ test.describe('tabs share one live state', () => {
   test('four tabs writing the same sessions at once converge, each event stored once', async ({
     context,
   }) => {
-    test.setTimeout(60_000);
+    test.setTimeout(120_000);
     const db = uniqueDb('four');
     const keys = ['agent:four:main', 'agent:four:channel:web:account:x:dm:p', 'agent:four:ü:𝄞'];
     const tabs = [];

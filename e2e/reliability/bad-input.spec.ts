@@ -33,7 +33,7 @@ interface Row {
 test('a catalog of bad inputs to append, import and the tab channel: each typed or ignored, nothing written', async ({
   context,
 }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   await muteViteClient(context);
   const receiver = await openPage(context);
   const sender = await openPage(context);

@@ -379,7 +379,7 @@ test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every
 });
 
 test('a damaged IndexedDB file (bytes flipped while the browser is down): Chromium deletes the origin’s data, the store opens empty and works', async () => {
-  test.setTimeout(90_000); // two launches of Chromium on a persistent profile
+  test.setTimeout(120_000); // two launches of Chromium on a persistent profile
   // What the kill test meets now and then, made deterministic: Chromium's LevelDB
   // backend finds a checksum mismatch, deletes the whole backing store and says so.
   const profile = tempProfile('damaged');

@@ -83,7 +83,7 @@ const setState = (cdp: CDPSession, state: 'frozen' | 'active') =>
   cdp.send('Page.setWebLifecycleState', { state });
 
 test('a frozen tab catches up when it resumes: writes, deletions and writes of a tab without the channel', async () => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen');
@@ -143,7 +143,7 @@ test('a frozen tab catches up when it resumes: writes, deletions and writes of a
 });
 
 test('a tab frozen with its own commit in flight: other tabs wait, nothing is lost, all converge', async () => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen-busy');
@@ -205,7 +205,7 @@ test('a tab frozen with its own commit in flight: other tabs wait, nothing is lo
 });
 
 test('back/forward cache: a restored tab catches up from the log; a tab evicted by a channel message reloads and catches up', async () => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('bfcache');
@@ -268,7 +268,7 @@ test('back/forward cache: a restored tab catches up from the log; a tab evicted 
 });
 
 test('an upgrade by another tab while a tab is frozen: it completes once that tab resumes and closes cleanly', async () => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen-upgrade');

@@ -32,7 +32,7 @@ declare global {
 test('a full quota: typed quota errors, nothing hangs or half-written, reads work, deleting a session or raising the quota lets writes resume', async ({
   context,
 }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   await muteViteClient(context);
   const page = await openPage(context);
   const cdp = await context.newCDPSession(page);

@@ -163,7 +163,6 @@ export class EventStore {
     this.#tabs = new TabSync(this.name, {
       origin: this.origin,
       instance: meta.instance,
-      clock: this.clock,
       seq: () => this.#live.seq,
       schedule: (job) => this.#live.schedule(job),
       catchUp: () => this.#live.catchUp(),

@@ -24,15 +24,18 @@ export default defineConfig({
     sourcemap: true,
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
+    // The main entry, and the subpath modules a chat UI's main path does not need.
     lib: {
-      // The main entry for browsers, `sessionlog/sync` (browser) and `sessionlog/server` (Node).
       entry: {
         sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
-        server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
+        transfer: fileURLToPath(new URL('./src/entries/transfer.ts', import.meta.url)),
+        reference: fileURLToPath(new URL('./src/entries/reference.ts', import.meta.url)),
+        // The browser's sync client, and the sync server's handlers (Node).
         sync: fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)),
+        server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
       },
       formats: ['es'],
-      fileName: (_format, entry) => `${entry}.js`,
+      fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
       external: isExternal,

@@ -14,7 +14,8 @@ const run = promisify(execFile);
 /** Base port of the test clusters: SESSIONLOG_PG_PORT, default 54320. */
 export const PG_BASE_PORT = Number(process.env.SESSIONLOG_PG_PORT ?? 54320);
 
-function binDir(): string {
+/** Directory of the PostgreSQL binaries (PG_BINDIR, else the newest Debian install). */
+export function binDir(): string {
   if (process.env.PG_BINDIR) return process.env.PG_BINDIR;
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
   if (versions.length === 0) throw new Error('PostgreSQL not found: run .ci/ensure-postgresql');

@@ -86,6 +86,7 @@ export {
   type MessageQuery,
   type OpenEventStoreOptions,
   openEventStore,
+  type RecordOptions,
   type StoreEventMap,
 } from './store.js';
 export {
@@ -108,6 +109,7 @@ export type {
 export {
   activePath,
   type NodeKind,
+  newestLeafUnder,
   nodeById,
   siblingsOf,
   type TreeNode,

@@ -71,6 +71,7 @@ import {
   importEvents,
   type TransferHost,
 } from './transfer.js';
+import { activePathPage, type LogReader, parentOf, storedNode } from './tree-log.js';
 
 /**
  * How hard a commit waits for the disk. `relaxed` (the default) resolves once
@@ -123,6 +124,23 @@ export interface MessageQuery {
   before?: Cursor;
   /** Messages strictly after this one (newer page). */
   after?: Cursor;
+  /**
+   * `active` (default): the messages on the active path of the conversation
+   * tree, what a chat UI shows (see `activePath`). `all`: every message of
+   * every branch in (timestamp, id) order. The same for a session without
+   * branches.
+   */
+  branch?: 'active' | 'all';
+}
+
+/** Options of {@link EventStore.record}. */
+export interface RecordOptions {
+  /**
+   * The event's `parent_id` in the conversation tree: the id of the node it
+   * answers or follows, or `null` for a new root. Absent: it follows the
+   * previous node in (timestamp, id) order (a linear log).
+   */
+  parentId?: string | null;
 }
 
 /** A page of messages, oldest first. */
@@ -364,7 +382,13 @@ export class EventStore {
           const event = createEvent(
             draft.sessionKey,
             draft.agentId,
-            { type: 'agent_response', content: draft.text, model: draft.model, tokens },
+            {
+              type: 'agent_response',
+              content: draft.text,
+              model: draft.model,
+              tokens,
+              ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
+            },
             { clock: this.clock, origin: this.origin },
           );
           await this.#append(event, this.durability, [draft.id]);
@@ -623,20 +647,114 @@ export class EventStore {
     if (latest) this.clock.observe(latest);
   }
 
-  /** Creates an event with the store's clock and origin, and appends it. */
+  /**
+   * Creates an event with the store's clock and origin, and appends it.
+   * `options.parentId` places a message or tool call in the conversation tree.
+   */
   async record<K extends EventKindInput>(
     sessionKey: string,
     agentId: string,
     kind: K,
+    options: RecordOptions = {},
   ): Promise<SessionEvent<Extract<EventKind, { type: K['type'] }>>> {
     if (this.#state !== 'open') throw this.#unusable();
-    const event = createEvent(sessionKey, agentId, kind, {
+    const linked = options.parentId === undefined ? kind : { ...kind, parent_id: options.parentId };
+    const event = createEvent(sessionKey, agentId, linked as K, {
       clock: this.clock,
       origin: this.origin,
     });
     await this.append(event);
     return event;
   }
+
+  // ---------------------------------------------------------------- branches
+
+  /**
+   * Moves the session's head to `targetId` (a branch switch), recorded as a
+   * `head_set` event so it reaches other tabs and merges: the last one wins.
+   * A UI switching to a sibling usually names the leaf below it (see
+   * `newestLeafUnder`), which also keeps paging cheap.
+   */
+  async setHead(sessionKey: string, targetId: string): Promise<SessionEvent> {
+    const agentId = (await this.getSummary(sessionKey))?.agentId ?? '';
+    return this.record(sessionKey, agentId, { type: 'head_set', target_id: targetId });
+  }
+
+  /**
+   * Edits a message the user sent: a new `message_received` beside it (same
+   * parent), and the head moved to it, in one transaction. The original and
+   * everything below it stay, as a sibling branch. Rejects `not_found` when
+   * `messageId` is not a message or tool call of the session.
+   */
+  async edit(
+    sessionKey: string,
+    messageId: string,
+    content: string,
+    options: { agentId?: string } = {},
+  ): Promise<SessionEvent> {
+    const original = await this.#node(sessionKey, messageId);
+    const parent = await parentOf(this.#reader, original);
+    const agentId = options.agentId ?? original.agent_id;
+    const make = (kind: EventKindInput) =>
+      createEvent(sessionKey, agentId, kind, { clock: this.clock, origin: this.origin });
+    const message = make({ type: 'message_received', content, parent_id: parent?.id ?? null });
+    await this.append([message, make({ type: 'head_set', target_id: message.id })]);
+    return message;
+  }
+
+  /**
+   * Regenerates a reply: streams a new reply to the same prompt, a sibling of
+   * `replyId` (its draft carries `parentId`, so a UI places it in the tree).
+   * The head moves to the prompt, so the newest reply is the one shown.
+   */
+  async regenerate(
+    sessionKey: string,
+    replyId: string,
+    options: Omit<StreamOptions, 'parentId'>,
+  ): Promise<StreamHandle> {
+    const reply = await this.#node(sessionKey, replyId);
+    const prompt = await parentOf(this.#reader, reply);
+    if (prompt) await this.setHead(sessionKey, prompt.id);
+    return this.stream(sessionKey, { ...options, parentId: prompt?.id ?? null });
+  }
+
+  async #node(sessionKey: string, id: string) {
+    if (typeof id !== 'string') throw validationError('id', 'must be an event id');
+    const node = await storedNode(this.#reader, sessionKey, id);
+    if (!node) {
+      throw new EventStoreError(
+        'not_found',
+        `${id.slice(0, 12)} is not a message or tool call of "${sessionKey}"`,
+      );
+    }
+    return node;
+  }
+
+  /** Reads the log for the tree (src/tree-log.ts): by id, and backwards or forwards from a position. */
+  readonly #reader: LogReader = {
+    get: async (id) => {
+      const record = await this.#run((db) => db.get('events', id));
+      return record && this.#decode(record);
+    },
+    before: async (sessionKey, before, count) => {
+      const range = before
+        ? IDBKeyRange.bound([sessionKey], [sessionKey, before.timestamp, before.id], false, true)
+        : sessionRange(sessionKey);
+      const records = await this.#run((db) => readIndex(db, 'session', range, 'prev', count));
+      return this.#decodeAll(records);
+    },
+    after: async (sessionKey, after, count) => {
+      const range = IDBKeyRange.bound(
+        [sessionKey, after.timestamp, after.id],
+        [sessionKey, []],
+        true,
+      );
+      const records = await this.#run((db) =>
+        db.getAllFromIndex('events', 'session', range, count),
+      );
+      return this.#decodeAll(records);
+    },
+  };
 
   #drainSoon(): void {
     // The first append of a tick starts a drain at the next microtask, so every
@@ -978,6 +1096,18 @@ export class EventStore {
     };
     const afterAt = cursorKey('after');
     const beforeAt = cursorKey('before');
+    const branch = query.branch ?? 'active';
+    if (branch !== 'active' && branch !== 'all')
+      throw validationError('branch', "must be 'active' or 'all'");
+    if (branch === 'active') {
+      const headTarget = (await this.getSummary(sessionKey))?.headTarget ?? null;
+      const at = (key?: [string, string]) => key && { timestamp: key[0], id: key[1] };
+      return activePathPage(this.#reader, sessionKey, headTarget, {
+        limit,
+        ...(beforeAt ? { before: at(beforeAt) } : {}),
+        ...(afterAt ? { after: at(afterAt) } : {}),
+      });
+    }
     const low: unknown[] = afterAt ? [sessionKey, 1, ...afterAt] : [sessionKey, 1];
     const high: unknown[] = beforeAt ? [sessionKey, 1, ...beforeAt] : [sessionKey, 1, []];
     const forward = Boolean(query.after);
@@ -988,7 +1118,7 @@ export class EventStore {
     for (;;) {
       const need = limit - messages.length;
       const records = await this.#run((db) =>
-        readMessageIndex(db, range, forward ? 'next' : 'prev', need + 1),
+        readIndex(db, 'message', range, forward ? 'next' : 'prev', need + 1),
       );
       hasMore = records.length > need;
       const page = records.slice(0, need);
@@ -1407,22 +1537,23 @@ function contradiction(message: CommitMessage | DeleteMessage, read: LogRead): s
   return forged ? `commit ${seq} does not match the log` : undefined;
 }
 
-/** Reads up to `count` records of the message index in one direction. */
-async function readMessageIndex(
+/** Reads up to `count` records of an events index in one direction. */
+async function readIndex(
   db: Db,
+  name: 'message' | 'session',
   range: IDBKeyRange,
   direction: 'next' | 'prev',
   count: number,
 ): Promise<EventRecord[]> {
   const tx = db.transaction('events', 'readonly');
-  const index = unwrap(tx.store.index('message')) as IDBIndex & {
+  const index = unwrap(tx.store.index(name)) as IDBIndex & {
     getAllRecords?: (options: {
       query: IDBKeyRange;
       count: number;
       direction: IDBCursorDirection;
     }) => IDBRequest<Array<{ value: EventRecord }>>;
   };
-  if (direction === 'next') return tx.store.index('message').getAll(range, count);
+  if (direction === 'next') return tx.store.index(name).getAll(range, count);
   if (typeof index.getAllRecords === 'function') {
     // One request for a reverse page (Chromium 141+), instead of a cursor step per record.
     const request = index.getAllRecords({ query: range, count, direction });
@@ -1432,7 +1563,7 @@ async function readMessageIndex(
     });
   }
   const out: EventRecord[] = [];
-  let cursor = await tx.store.index('message').openCursor(range, 'prev');
+  let cursor = await tx.store.index(name).openCursor(range, 'prev');
   while (cursor && out.length < count) {
     out.push(cursor.value);
     cursor = await cursor.continue();

@@ -3,7 +3,7 @@
  * resolved parent, the head, the leaf below it, and pages of the active path.
  * Same rules as src/tree.ts (explicit earlier parent, `null` root, else the
  * previous node), so a page equals the matching slice of `activePath`. It
- * reads through {@link LogReader} only: no projection, no layout change.
+ * reads through {@link TreeReads} only: no projection, no layout change.
  *
  * Cost of a page: the page, plus one read per explicit link followed, plus
  * the events after the head when a head is set (none when the head is the
@@ -21,7 +21,7 @@ export interface LogPosition {
 }
 
 /** What the tree reader needs from a store: decoded events, corrupt ones skipped. */
-export interface LogReader {
+export interface TreeReads {
   /** The stored event with this id, if any. */
   get(id: string): Promise<AnyEvent | undefined>;
   /** Up to `count` events of the session strictly before `before` (from the end if absent), newest first. */
@@ -46,7 +46,7 @@ class BackwardCursor {
   #exhausted = false;
 
   constructor(
-    private readonly reader: LogReader,
+    private readonly reader: TreeReads,
     private readonly sessionKey: string,
   ) {}
 
@@ -80,7 +80,7 @@ class BackwardCursor {
 
 /** The resolved parent of a stored node (see {@link buildTree}), reading as little as it can. */
 export async function parentOf(
-  reader: LogReader,
+  reader: TreeReads,
   node: Node,
   cursor = new BackwardCursor(reader, node.session_key),
 ): Promise<Node | undefined> {
@@ -95,7 +95,7 @@ export async function parentOf(
 
 /** The stored node with this id in this session, or `undefined`. */
 export async function storedNode(
-  reader: LogReader,
+  reader: TreeReads,
   sessionKey: string,
   id: string,
 ): Promise<Node | undefined> {
@@ -108,7 +108,7 @@ export async function storedNode(
  * of a set head are found among the events after it.
  */
 export async function activeLeaf(
-  reader: LogReader,
+  reader: TreeReads,
   sessionKey: string,
   headTarget: string | null,
 ): Promise<Node | undefined> {
@@ -162,7 +162,7 @@ export interface PathQuery {
  * walked through but are not messages.
  */
 export async function activePathPage(
-  reader: LogReader,
+  reader: TreeReads,
   sessionKey: string,
   headTarget: string | null,
   query: PathQuery,

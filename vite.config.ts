@@ -21,9 +21,13 @@ export default defineConfig({
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
     lib: {
-      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      // `sessionlog/import` is its own entry: the importers stay out of the main bundle.
+      entry: {
+        sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+        import: fileURLToPath(new URL('./src/import.ts', import.meta.url)),
+      },
       formats: ['es'],
-      fileName: 'sessionlog',
+      fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
       external: isExternal,

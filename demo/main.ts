@@ -7,6 +7,7 @@
 
 import { registerSW } from 'virtual:pwa-register';
 import {
+  activePath,
   createEvent,
   type EventStore,
   type ExportFormat,
@@ -583,10 +584,13 @@ class App {
           ),
         );
       }
+      // A new message continues the branch on screen: its parent is the shown path's last node.
+      const snapshot = this.store.getSnapshot(key);
+      const leaf = snapshot ? activePath(snapshot).at(-1) : undefined;
       const message = createEvent(
         key,
         AGENT_ID,
-        { type: 'message_received', content: text },
+        { type: 'message_received', content: text, ...(leaf ? { parent_id: leaf.id } : {}) },
         options,
       );
       events.push(message);
@@ -607,6 +611,7 @@ class App {
     const running = this.current !== null && this.agent.isRunning(this.current);
     this.el.stop.hidden = !running;
     this.#renderList();
+    this.thread.update();
   }
 
   // ---------------------------------------------------------------- import / export

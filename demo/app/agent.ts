@@ -282,32 +282,61 @@ export class Agent {
     if (run) run.cancelled = true;
   }
 
-  /** Answers a user message: maybe a tool call, then a streamed reply. */
+  /**
+   * Answers a user message: maybe a tool call, then a streamed reply. Each
+   * step names its parent (the message, the call, the result), so the turn
+   * stays on its branch even when other branches grow meanwhile.
+   */
   reply(sessionKey: string, turn: Turn): Promise<void> {
     return this.#enqueue(sessionKey, async (run) => {
       await sleep(350);
       let outcome: ToolOutcome | null = null;
+      let parentId = turn.userEventId;
       const tool = planTool(turn.userText);
       if (tool && !run.cancelled) {
-        await this.#store.record(sessionKey, AGENT_ID, {
-          type: 'tool_called',
-          tool_name: tool.name,
-          params: tool.params,
-        });
+        const callId = `call_${turn.userEventId.slice(0, 12)}`;
+        const call = await this.#store.record(
+          sessionKey,
+          AGENT_ID,
+          { type: 'tool_called', tool_name: tool.name, params: tool.params, call_id: callId },
+          { parentId },
+        );
         await sleep(300);
         const { result, success } = tool.run();
         outcome = { name: tool.name, result, success };
-        await this.#store.record(sessionKey, AGENT_ID, {
-          type: 'tool_result',
-          tool_name: tool.name,
-          result,
-          success,
-        });
+        const done = await this.#store.record(
+          sessionKey,
+          AGENT_ID,
+          { type: 'tool_result', tool_name: tool.name, result, success, call_id: callId },
+          { parentId: call.id },
+        );
+        parentId = done.id;
         await sleep(200);
       }
       if (run.cancelled) return;
       const reply = composeReply(turn, outcome);
-      const handle = this.#store.stream(sessionKey, { agentId: AGENT_ID, model: MODEL });
+      const handle = this.#store.stream(sessionKey, { agentId: AGENT_ID, model: MODEL, parentId });
+      await this.#stream(run, handle, turn, reply);
+    });
+  }
+
+  /**
+   * Regenerates a reply: a new one beside it, streamed through
+   * `store.regenerate()`. The canned text is picked anew (seeded by the
+   * draft's id), so the sibling usually differs.
+   */
+  regenerate(
+    sessionKey: string,
+    replyId: string,
+    turn: Turn,
+    tool: ToolOutcome | null,
+  ): Promise<void> {
+    return this.#enqueue(sessionKey, async (run) => {
+      const handle = await this.#store.regenerate(sessionKey, replyId, {
+        agentId: AGENT_ID,
+        model: MODEL,
+      });
+      const reply = composeReply({ ...turn, userEventId: handle.id.padEnd(8, '0') }, tool);
       await this.#stream(run, handle, turn, reply);
     });
   }

@@ -584,9 +584,12 @@ class App {
           ),
         );
       }
-      // A new message continues the branch on screen: its parent is the shown path's last node.
+      // A new message continues the branch on screen. When that branch ends in the newest
+      // node it needs no link (it follows the newest node, as in a linear log); after a
+      // switch to an older branch it names the shown branch's last node.
       const snapshot = this.store.getSnapshot(key);
-      const leaf = snapshot ? activePath(snapshot).at(-1) : undefined;
+      const end = snapshot ? activePath(snapshot).at(-1) : undefined;
+      const leaf = end && end.id !== snapshot?.nodes.at(-1)?.id ? end : undefined;
       const message = createEvent(
         key,
         AGENT_ID,

@@ -283,39 +283,40 @@ export class Agent {
   }
 
   /**
-   * Answers a user message: maybe a tool call, then a streamed reply. Each
-   * step names its parent (the message, the call, the result), so the turn
-   * stays on its branch even when other branches grow meanwhile.
+   * Answers a user message: maybe a tool call, then a streamed reply. They
+   * name no parent: each follows the newest node, as in a linear log, so a
+   * message sent while a reply streams stays in line (an edit or a switched
+   * branch has moved the newest node onto the shown branch already).
    */
   reply(sessionKey: string, turn: Turn): Promise<void> {
     return this.#enqueue(sessionKey, async (run) => {
       await sleep(350);
       let outcome: ToolOutcome | null = null;
-      let parentId = turn.userEventId;
       const tool = planTool(turn.userText);
       if (tool && !run.cancelled) {
+        // The call id pairs the result with its call (parallel calls stay apart).
         const callId = `call_${turn.userEventId.slice(0, 12)}`;
-        const call = await this.#store.record(
-          sessionKey,
-          AGENT_ID,
-          { type: 'tool_called', tool_name: tool.name, params: tool.params, call_id: callId },
-          { parentId },
-        );
+        await this.#store.record(sessionKey, AGENT_ID, {
+          type: 'tool_called',
+          tool_name: tool.name,
+          params: tool.params,
+          call_id: callId,
+        });
         await sleep(300);
         const { result, success } = tool.run();
         outcome = { name: tool.name, result, success };
-        const done = await this.#store.record(
-          sessionKey,
-          AGENT_ID,
-          { type: 'tool_result', tool_name: tool.name, result, success, call_id: callId },
-          { parentId: call.id },
-        );
-        parentId = done.id;
+        await this.#store.record(sessionKey, AGENT_ID, {
+          type: 'tool_result',
+          tool_name: tool.name,
+          result,
+          success,
+          call_id: callId,
+        });
         await sleep(200);
       }
       if (run.cancelled) return;
       const reply = composeReply(turn, outcome);
-      const handle = this.#store.stream(sessionKey, { agentId: AGENT_ID, model: MODEL, parentId });
+      const handle = this.#store.stream(sessionKey, { agentId: AGENT_ID, model: MODEL });
       await this.#stream(run, handle, turn, reply);
     });
   }

@@ -28,10 +28,13 @@ export function decorateRow(
   const kind = row.dataset.kind;
   const col = row.querySelector<HTMLElement>('.msg-col');
   if (!col || (kind !== 'message_received' && kind !== 'agent_response')) return;
-  let bar = col.querySelector<HTMLElement>(':scope > .branch-bar');
+  // In the footer line (time, model), so a row is no taller for having controls.
+  const foot = col.querySelector<HTMLElement>(':scope > .msg-foot');
+  let bar = foot?.querySelector<HTMLElement>(':scope > .branch-bar') ?? null;
+  if (!foot) return;
   if (!bar) {
-    bar = h('div', 'branch-bar');
-    col.append(bar);
+    bar = h('span', 'branch-bar');
+    foot.append(bar);
   }
   const siblings = projection ? siblingsOf(projection, id) : [];
   const at = siblings.findIndex((n) => n.id === id);
@@ -42,7 +45,7 @@ export function decorateRow(
     h(
       'button',
       {
-        class: `btn btn-small btn-ghost ${cls}`,
+        class: `branch-button ${cls}`,
         attrs: { type: 'button', title, 'aria-label': title, disabled },
         on: { click: run },
       },

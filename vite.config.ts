@@ -30,6 +30,7 @@ export default defineConfig({
         sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
         transfer: fileURLToPath(new URL('./src/entries/transfer.ts', import.meta.url)),
         reference: fileURLToPath(new URL('./src/entries/reference.ts', import.meta.url)),
+        import: fileURLToPath(new URL('./src/entries/import.ts', import.meta.url)),
         // The browser's sync client, and the sync server's handlers (Node).
         sync: fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)),
         server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),

@@ -21,7 +21,7 @@ export default defineConfig({
         find: /^sessionlog\/sync$/,
         replacement: fileURLToPath(new URL('../src/sync/index.ts', import.meta.url)),
       },
-      ...['transfer', 'reference'].map((entry) => ({
+      ...['transfer', 'reference', 'import'].map((entry) => ({
         find: `sessionlog/${entry}`,
         replacement: fileURLToPath(new URL(`../src/entries/${entry}.ts`, import.meta.url)),
       })),

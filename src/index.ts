@@ -13,14 +13,21 @@ export {
   type CreateEventOptions,
   compareEvents,
   createEvent,
+  type DataPart,
   EVENT_TYPES,
   type EventKind,
   type EventKindInput,
   type EventType,
+  EXTENSION_TYPES,
+  type FilePart,
+  type HeadSet,
+  isExtensionKind,
   isKnownKind,
+  MAX_CALL_ID_LENGTH,
   MAX_EVENT_BYTES,
   MAX_NAME_LENGTH,
   MAX_SESSION_KEY_LENGTH,
+  type MessagePart,
   type MessageReceived,
   type MessageSent,
   mainSessionKey,
@@ -28,16 +35,21 @@ export {
   type PeerType,
   parseEvent,
   REFERENCE_ORIGIN,
+  type ReasoningPart,
   type SessionEnded,
   type SessionEvent,
   type SessionKeyParts,
   type SessionStarted,
+  type SourcePart,
   type StateChanged,
   sessionKey,
+  type TextPart,
   type TokenUsage,
   type ToolCalled,
   type ToolResult,
+  type TreeLink,
   type UnknownKind,
+  type UnknownPart,
   verifyEvent,
 } from './event.js';
 export { computeEventId } from './ids.js';
@@ -66,6 +78,7 @@ export type {
   MessagePage,
   MessageQuery,
   OpenEventStoreOptions,
+  RecordOptions,
   StoreEventMap,
 } from './store/types.js';
 export { EventStore, openEventStore } from './store.js';
@@ -78,3 +91,12 @@ export {
 } from './stream.js';
 export type { SessionSummary } from './summary.js';
 export { type ChannelStats, PROTOCOL_VERSION } from './tab-channel.js';
+export {
+  activePath,
+  type NodeKind,
+  newestLeafUnder,
+  nodeById,
+  siblingsOf,
+  type TreeNode,
+  type TreeView,
+} from './tree.js';

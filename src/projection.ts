@@ -21,6 +21,15 @@ import {
 import { deepFreeze } from './freeze.js';
 import type { JsonValue } from './json.js';
 import { freezeProjection, messageListOf, withMessageList } from './message-list.js';
+import {
+  appendNode,
+  buildTree,
+  mergeSorted,
+  type NodeEntry,
+  nodeEntryOf,
+  resolveHead,
+  type TreeNode,
+} from './tree.js';
 
 /** The version of a register: the (timestamp, id) of the event that wrote it. */
 export interface Version {
@@ -64,6 +73,8 @@ export interface ProjectionVersions {
   readonly state: Version | null;
   /** Per custom state key, the last state_changed. */
   readonly customState: Readonly<Record<string, Version>>;
+  /** The last head_set (absent in summaries stored before trees existed: read as `null`). */
+  readonly head?: Version | null;
 }
 
 /** The materialized, immutable view of one session. */
@@ -76,16 +87,26 @@ export interface Projection {
   /** From the first session_started; `"unknown"` if none (as the reference). */
   readonly peerId: string;
   readonly state: SessionState;
-  /** Number of distinct message_received events (as the reference). */
+  /** Number of distinct message_received events (as the reference), on every branch. */
   readonly messageCount: number;
   /** Timestamp of the greatest event, or `null`. */
   readonly lastActivity: string | null;
   /** Id of the greatest event, or `null`. */
   readonly lastEventId: string | null;
-  /** Messages ordered by (timestamp, id). */
+  /** Messages ordered by (timestamp, id), every branch included (the reference's list). */
   readonly messages: readonly Message[];
+  /**
+   * The conversation tree: messages and tool calls ordered by (timestamp, id),
+   * each with its resolved parent and children. See `activePath` and `siblingsOf`.
+   */
+  readonly nodes: readonly TreeNode[];
+  /** The resolved head node: the `head_set` target once seen, else the newest leaf; `null` without nodes. */
+  readonly head: string | null;
+  /** The head register: the target of the last `head_set`, seen or not; `null` if none. */
+  readonly headTarget: string | null;
   /** Custom state, last writer wins per key. A null-prototype object: any key is data. */
   readonly customState: Readonly<Record<string, JsonValue>>;
+  /** Sums over every agent_response, on every branch: what was spent, not what is shown. */
   readonly tokens: TokenTotals;
   readonly versions: ProjectionVersions;
 }
@@ -117,9 +138,12 @@ export function emptyProjection(sessionKey: string): Projection {
     lastActivity: null,
     lastEventId: null,
     messages: [],
+    nodes: [],
+    head: null,
+    headTarget: null,
     customState: record(),
     tokens: NO_TOKENS,
-    versions: { agent: null, peer: null, state: null, customState: record() },
+    versions: { agent: null, peer: null, state: null, customState: record(), head: null },
   } satisfies Projection);
 }
 
@@ -154,10 +178,16 @@ const isAfter = (a: Version, b: Version | null) => b === null || compareEvents(a
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A projection under construction (internal: summaries reuse the register logic). */
-export type RegisterBuilder = Mutable<Omit<Projection, 'versions' | 'messages'>> & {
+export type RegisterBuilder = Mutable<
+  Omit<Projection, 'versions' | 'messages' | 'nodes' | 'head'>
+> & {
   versions: Mutable<ProjectionVersions>;
 };
-type Builder = RegisterBuilder & { messages: readonly Message[] };
+type Builder = RegisterBuilder & {
+  messages: readonly Message[];
+  nodes: readonly TreeNode[];
+  head: string | null;
+};
 
 /** Applies the register effects of one event (everything but the message list). */
 export function applyRegisters(p: RegisterBuilder, event: SessionEvent): void {
@@ -184,6 +214,11 @@ export function applyRegisters(p: RegisterBuilder, event: SessionEvent): void {
       p.channel = kind.channel;
       p.peerId = kind.peer_id;
       p.versions.peer = v;
+    }
+  } else if (kind.type === 'head_set') {
+    if (isAfter(v, p.versions.head ?? null)) {
+      p.headTarget = kind.target_id;
+      p.versions.head = v;
     }
   } else if (kind.type === 'state_changed') {
     if (isAfter(v, p.versions.customState[kind.key] ?? null)) {
@@ -216,6 +251,18 @@ export function addTokens(t: Mutable<TokenTotals>, kind: AgentResponse): void {
   t.cacheWrite += kind.tokens.cache_write_tokens ?? 0;
 }
 
+// Index of the first entry not before `v`.
+function lowerBound(messages: readonly Version[], v: Version): number {
+  let lo = 0;
+  let hi = messages.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEvents(messages[mid]!, v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function checkSession(projection: Projection, event: AnyEvent): void {
   if (event.session_key !== projection.sessionKey) {
     throw validationError(
@@ -235,11 +282,17 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
   if (!isKnownKind(event.kind)) return projection; // kept in the log, ignored here
   const known = event as SessionEvent;
   const message = messageOf(known);
+  const node = nodeEntryOf(known);
+  let nodeAt = -1;
+  if (node) {
+    nodeAt = lowerBound(projection.nodes, node);
+    if (projection.nodes[nodeAt]?.id === node.id) return projection; // already applied
+  }
   // The messages stay a chunked list (message-list.ts): an append copies one chunk, not all.
   const before = messageListOf(projection);
   const list = message ? before.insert(deepFreeze(message), compareEvents) : before;
   if (message && list === before) return projection; // already applied
-  const p = withMessageList(projection, list);
+  const p = withMessageList(projection, list) as Builder;
   applyRegisters(p, known);
   if (message) {
     if (message.kind.type === 'message_received') p.messageCount += 1;
@@ -248,7 +301,21 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
       addTokens(t, message.kind);
       p.tokens = t;
     }
-  } else if (unchanged(projection, p)) return projection;
+  }
+  let nodes = projection.nodes;
+  if (node) {
+    if (nodeAt === projection.nodes.length) nodes = appendNode(projection.nodes, node);
+    else {
+      // Out of order: links of later nodes may change, so the tree is derived again.
+      const entries: NodeEntry[] = projection.nodes.slice();
+      entries.splice(nodeAt, 0, node);
+      nodes = buildTree(entries, projection.nodes);
+    }
+    p.nodes = nodes;
+  }
+  const head = resolveHead(nodes, p.headTarget);
+  if (head !== projection.head) p.head = head;
+  if (!message && !node && unchanged(projection, p)) return projection;
   return freezeProjection(p);
 }
 
@@ -290,27 +357,22 @@ export function project(events: Iterable<AnyEvent>, sessionKey?: string): Projec
     messages: [],
   };
   const messages: Message[] = [];
+  const entries: NodeEntry[] = [];
   for (const event of known) {
     applyRegisters(p, event);
     const message = messageOf(event);
     if (message) messages.push(message);
+    const node = nodeEntryOf(event);
+    if (node) entries.push(node);
   }
-  return deepFreeze({ ...p, messages, ...countMessages(messages) });
+  const nodes = buildTree(entries);
+  const head = resolveHead(nodes, p.headTarget);
+  return deepFreeze({ ...p, messages, nodes, head, ...countMessages(messages) });
 }
 
-function mergeMessages(a: readonly Message[], b: readonly Message[]): readonly Message[] {
-  const out: Message[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const c = compareEvents(a[i]!, b[j]!);
-    if (c <= 0) {
-      out.push(a[i++]!);
-      if (c === 0) j++;
-    } else out.push(b[j++]!);
-  }
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
+/** The merged list, reusing `a` or `b` when it already holds everything. */
+function mergeLists<T extends Version>(a: readonly T[], b: readonly T[]): readonly T[] {
+  const out = mergeSorted(a, b);
   if (out.length === a.length) return a;
   return out.length === b.length ? b : out;
 }
@@ -337,7 +399,16 @@ export function mergeProjections(a: Projection, b: Projection): Projection {
     );
   }
   if (a === b) return a;
-  const messages = mergeMessages(a.messages, b.messages);
+  const messages = mergeLists(a.messages, b.messages);
+  const entries = mergeLists(a.nodes, b.nodes);
+  // Links depend on the whole node set: re-derived unless one side already had every node.
+  const nodes = entries === a.nodes || entries === b.nodes ? entries : buildTree(entries, a.nodes);
+  const [headTarget, headV] = later(
+    a.headTarget,
+    a.versions.head ?? null,
+    b.headTarget,
+    b.versions.head ?? null,
+  );
   const [agentId, agentV] = earlier(a.agentId, a.versions.agent, b.agentId, b.versions.agent);
   const [peer, peerV] = earlier<[string, string]>(
     [a.channel, a.peerId],
@@ -369,8 +440,17 @@ export function mergeProjections(a: Projection, b: Projection): Projection {
     lastActivity: last?.timestamp ?? null,
     lastEventId: last?.id ?? null,
     messages,
+    nodes,
+    head: resolveHead(nodes, headTarget),
+    headTarget,
     customState,
-    versions: { agent: agentV, peer: peerV, state: stateV, customState: customV },
+    versions: {
+      agent: agentV,
+      peer: peerV,
+      state: stateV,
+      customState: customV,
+      head: headV,
+    },
   };
   return deepFreeze(merged);
 }

@@ -37,6 +37,8 @@ export interface DraftRecord {
   text: string;
   /** Store instance that writes it. */
   writer: string;
+  /** `parent_id` of the reply it becomes (absent in drafts of earlier releases: a linear reply). */
+  parentId?: string | null;
   startedAt: number;
   /** Last sign of life of the writer (ms since epoch). */
   heartbeat: number;

@@ -18,6 +18,7 @@ import {
 } from './event.js';
 import { randomOrigin } from './ids.js';
 import { type Projection, project } from './projection.js';
+import { type BranchHost, edit, regenerate, setHead } from './store/branches.js';
 import { Committer } from './store/committer.js';
 import { Connection, defaultFactory, toStoreError } from './store/connection.js';
 import { type Listener, Listeners } from './store/listeners.js';
@@ -33,6 +34,7 @@ import type {
   MessagePage,
   MessageQuery,
   OpenEventStoreOptions,
+  RecordOptions,
   StoreEventMap,
 } from './store/types.js';
 import { type Draft, DraftManager, type StreamHandle, type StreamOptions } from './stream.js';
@@ -138,7 +140,13 @@ export class EventStore {
           const event = createEvent(
             draft.sessionKey,
             draft.agentId,
-            { type: 'agent_response', content: draft.text, model: draft.model, tokens },
+            {
+              type: 'agent_response',
+              content: draft.text,
+              model: draft.model,
+              tokens,
+              ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
+            },
             { clock: this.clock, origin: this.origin },
           );
           await this.#appendChecked(event, this.durability, [draft.id]);
@@ -249,20 +257,78 @@ export class EventStore {
     return this.#committer.append(input, durability, clearDrafts);
   }
 
-  /** Creates an event with the store's clock and origin, and appends it. */
+  /**
+   * Creates an event with the store's clock and origin, and appends it.
+   * `options.parentId` places a message or tool call in the conversation tree.
+   */
   async record<K extends EventKindInput>(
     sessionKey: string,
     agentId: string,
     kind: K,
+    options: RecordOptions = {},
   ): Promise<SessionEvent<Extract<EventKind, { type: K['type'] }>>> {
     if (this.closed) throw this.#connection.unusable();
-    const event = createEvent(sessionKey, agentId, kind, {
+    const linked = options.parentId === undefined ? kind : { ...kind, parent_id: options.parentId };
+    const event = createEvent(sessionKey, agentId, linked as K, {
       clock: this.clock,
       origin: this.origin,
     });
     await this.append(event);
     return event;
   }
+
+  // ---------------------------------------------------------------- branches (src/store/branches.ts)
+
+  /**
+   * Moves the session's head to `targetId` (a branch switch), recorded as a
+   * `head_set` event so it reaches other tabs and merges: the last one wins.
+   * A UI switching to a sibling usually names the leaf below it (see
+   * `newestLeafUnder`), which also keeps paging cheap.
+   */
+  setHead(sessionKey: string, targetId: string): Promise<SessionEvent> {
+    return setHead(this.#branchHost, sessionKey, targetId);
+  }
+
+  /**
+   * Edits a message the user sent: a new `message_received` beside it (same
+   * parent) and the head moved to it, in one transaction. The original and
+   * everything below it stay, as a sibling branch. Rejects `not_found` when
+   * `messageId` is not a message or tool call of the session.
+   */
+  edit(
+    sessionKey: string,
+    messageId: string,
+    content: string,
+    options: { agentId?: string } = {},
+  ): Promise<SessionEvent> {
+    return edit(this.#branchHost, sessionKey, messageId, content, options.agentId);
+  }
+
+  /**
+   * Regenerates a reply: streams a new reply to the same prompt, a sibling of
+   * `replyId` (its draft carries `parentId`, so a UI places it in the tree).
+   * The head moves to the prompt, so the newest reply is the one shown.
+   */
+  regenerate(
+    sessionKey: string,
+    replyId: string,
+    options: Omit<StreamOptions, 'parentId'>,
+  ): Promise<StreamHandle> {
+    return regenerate(this.#branchHost, sessionKey, replyId, options);
+  }
+
+  readonly #branchHost: BranchHost = {
+    reads: {
+      get: (id) => this.#log.tree.get(id),
+      before: (key, at, count) => this.#log.tree.before(key, at, count),
+      after: (key, at, count) => this.#log.tree.after(key, at, count),
+    },
+    make: (sessionKey, agentId, kind) =>
+      createEvent(sessionKey, agentId, kind, { clock: this.clock, origin: this.origin }),
+    append: (events) => this.append(events),
+    agentOf: async (sessionKey) => (await this.getSummary(sessionKey))?.agentId ?? undefined,
+    stream: (sessionKey, options) => this.stream(sessionKey, options),
+  };
 
   /**
    * Deletes a session: its events, summary and drafts go in one transaction,

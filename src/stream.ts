@@ -9,7 +9,7 @@
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
 import type { AgentResponse, SessionEvent, TokenUsage } from './event.js';
-import { randomHex } from './ids.js';
+import { EVENT_ID_PATTERN, randomHex } from './ids.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
 import { type Listener, Listeners } from './store/listeners.js';
@@ -50,12 +50,16 @@ export interface Draft {
   readonly status: 'streaming' | 'interrupted';
   /** Whether this store is the writer. */
   readonly local: boolean;
+  /** Where the reply will hang in the tree (its event's `parent_id`); absent: after the last node. */
+  readonly parentId?: string | null;
 }
 
 /** Options of {@link EventStore.stream}. */
 export interface StreamOptions {
   agentId: string;
   model: string;
+  /** `parent_id` of the reply (the prompt it answers), so a UI can place the draft in the tree. */
+  parentId?: string | null;
 }
 
 /** What a draft's writer can do. */
@@ -133,6 +137,12 @@ export class DraftManager {
       if (typeof value !== 'string') throw validationError(field, 'must be a string');
       checkWellFormed(value, field);
     }
+    const parentId = options.parentId;
+    if (parentId !== undefined && parentId !== null && !EVENT_ID_PATTERN.test(String(parentId)))
+      throw validationError(
+        'parentId',
+        'must be an event id (64 lowercase hex characters) or null',
+      );
     const now = Date.now();
     const record: DraftRecord = {
       id: randomHex(8),
@@ -143,6 +153,7 @@ export class DraftManager {
       writer: this.#host.origin,
       startedAt: now,
       heartbeat: now,
+      ...(parentId === undefined ? {} : { parentId }),
     };
     return this.#own(record);
   }
@@ -229,7 +240,7 @@ export class DraftManager {
   }
 
   #wire(d: Draft | DraftRecord): Omit<DraftMessage['draft'], 'status'> {
-    return {
+    const wire = {
       id: d.id,
       sessionKey: d.sessionKey,
       agentId: d.agentId,
@@ -237,6 +248,7 @@ export class DraftManager {
       text: d.text,
       startedAt: d.startedAt,
     };
+    return d.parentId === undefined ? wire : { ...wire, parentId: d.parentId };
   }
 
   #publishLocal(writer: Writer): void {

@@ -55,6 +55,8 @@ export interface DraftMessage extends Envelope {
     model: string;
     text: string;
     startedAt: number;
+    /** Where the reply will hang in the tree (`parent_id` of its event), when the writer said. */
+    parentId?: string | null;
     /** `streaming`, or how it ended: committed as an event, aborted, or gone with its writer. */
     status: 'streaming' | 'done' | 'aborted';
   };
@@ -113,7 +115,7 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
       case 'draft': {
         const d = data.draft;
         if (!isObject(d)) return 'bad draft';
-        const { id, sessionKey, agentId, model, text, startedAt, status } = d;
+        const { id, sessionKey, agentId, model, text, startedAt, status, parentId } = d;
         if (
           !isText(id, 64) ||
           !isText(sessionKey) ||
@@ -126,11 +128,22 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
         if (typeof startedAt !== 'number' || !Number.isFinite(startedAt)) return 'bad draft start';
         if (status !== 'streaming' && status !== 'done' && status !== 'aborted')
           return 'bad draft status';
+        if (parentId !== undefined && parentId !== null && !isText(parentId, 64))
+          return 'bad draft parent';
         checkWellFormed(text, 'draft.text');
+        const draft: DraftMessage['draft'] = {
+          id,
+          sessionKey,
+          agentId,
+          model,
+          text,
+          startedAt,
+          status,
+        };
         return {
           ...envelope,
           type: 'draft',
-          draft: { id, sessionKey, agentId, model, text, startedAt, status },
+          draft: parentId === undefined ? draft : { ...draft, parentId },
         };
       }
       default:

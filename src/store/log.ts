@@ -16,8 +16,9 @@ import {
   sessionRange,
   type TombstoneRecord,
 } from '../schema.js';
-import { isSummaryOf, type SessionSummary } from '../summary.js';
+import { readSummary, type SessionSummary } from '../summary.js';
 import { normalizeTimestamp } from '../timestamp.js';
+import { activePathPage, type LogPosition, type TreeReads } from '../tree-log.js';
 import { type Db, toStoreError } from './connection.js';
 import type { CorruptRecord, LocalChanges, MessagePage, MessageQuery } from './types.js';
 
@@ -90,7 +91,8 @@ export class LogReader {
 
   /** The record if it is a valid summary of `key`; else reports it as corrupt. */
   checkSummary(value: unknown, key: string): SessionSummary | undefined {
-    if (isSummaryOf(value, key)) return value;
+    const summary = readSummary(value, key);
+    if (summary) return summary;
     const error = new EventStoreError(
       'serialization',
       `session summary of "${key}" has a bad shape`,
@@ -148,14 +150,33 @@ export class LogReader {
   async summaries(): Promise<SessionSummary[]> {
     const all = await this.#run((db) => db.getAll('sessions'));
     return all
-      .filter(
-        (s): s is SessionSummary =>
-          this.checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? '') !== undefined,
-      )
+      .map((s) => this.checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? ''))
+      .filter((s): s is SessionSummary => s !== undefined)
       .sort(byRecentActivity);
   }
 
-  /** A page of messages through the message index (see `EventStore.getMessages`). */
+  /** The reads the conversation tree needs (src/tree-log.ts): by id, and backwards or forwards from a position. */
+  readonly tree: TreeReads = {
+    get: async (id) => {
+      const record = await this.#run((db) => db.get('events', id));
+      return record && this.decode(record);
+    },
+    before: async (sessionKey, before: LogPosition | undefined, count) => {
+      const range = before
+        ? IDBKeyRange.bound([sessionKey], [sessionKey, before.timestamp, before.id], false, true)
+        : sessionRange(sessionKey);
+      return this.decodeAll(
+        await this.#run((db) => readIndex(db, 'session', range, 'prev', count)),
+      );
+    },
+    after: async (sessionKey, after, count) =>
+      (await this.eventsAfter(sessionKey, after, count)).events,
+  };
+
+  /**
+   * A page of messages (see `EventStore.getMessages`): along the active path
+   * through src/tree-log.ts, or across all branches through the message index.
+   */
   async messages(sessionKey: string, query: MessageQuery = {}): Promise<MessagePage> {
     const limit = query.limit ?? DEFAULT_PAGE;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
@@ -173,6 +194,18 @@ export class LogReader {
     };
     const afterAt = cursorKey('after');
     const beforeAt = cursorKey('before');
+    const branch = query.branch ?? 'active';
+    if (branch !== 'active' && branch !== 'all')
+      throw validationError('branch', "must be 'active' or 'all'");
+    if (branch === 'active') {
+      const headTarget = (await this.summary(sessionKey))?.headTarget ?? null;
+      const at = (key?: [string, string]) => key && { timestamp: key[0], id: key[1] };
+      return activePathPage(this.tree, sessionKey, headTarget, {
+        limit,
+        ...(beforeAt ? { before: at(beforeAt) } : {}),
+        ...(afterAt ? { after: at(afterAt) } : {}),
+      });
+    }
     const low: unknown[] = afterAt ? [sessionKey, 1, ...afterAt] : [sessionKey, 1];
     const high: unknown[] = beforeAt ? [sessionKey, 1, ...beforeAt] : [sessionKey, 1, []];
     const forward = Boolean(query.after);
@@ -183,7 +216,7 @@ export class LogReader {
     for (;;) {
       const need = limit - messages.length;
       const records = await this.#run((db) =>
-        readMessageIndex(db, range, forward ? 'next' : 'prev', need + 1),
+        readIndex(db, 'message', range, forward ? 'next' : 'prev', need + 1),
       );
       hasMore = records.length > need;
       const page = records.slice(0, need);
@@ -293,22 +326,23 @@ export class LogReader {
   }
 }
 
-/** Reads up to `count` records of the message index in one direction. */
-async function readMessageIndex(
+/** Reads up to `count` records of an events index in one direction. */
+async function readIndex(
   db: Db,
+  name: 'message' | 'session',
   range: IDBKeyRange,
   direction: 'next' | 'prev',
   count: number,
 ): Promise<EventRecord[]> {
   const tx = db.transaction('events', 'readonly');
-  const index = unwrap(tx.store.index('message')) as IDBIndex & {
+  const index = unwrap(tx.store.index(name)) as IDBIndex & {
     getAllRecords?: (options: {
       query: IDBKeyRange;
       count: number;
       direction: IDBCursorDirection;
     }) => IDBRequest<Array<{ value: EventRecord }>>;
   };
-  if (direction === 'next') return tx.store.index('message').getAll(range, count);
+  if (direction === 'next') return tx.store.index(name).getAll(range, count);
   if (typeof index.getAllRecords === 'function') {
     // One request for a reverse page (Chromium 141+), instead of a cursor step per record.
     const request = index.getAllRecords({ query: range, count, direction });
@@ -318,7 +352,7 @@ async function readMessageIndex(
     });
   }
   const out: EventRecord[] = [];
-  let cursor = await tx.store.index('message').openCursor(range, 'prev');
+  let cursor = await tx.store.index(name).openCursor(range, 'prev');
   while (cursor && out.length < count) {
     out.push(cursor.value);
     cursor = await cursor.continue();

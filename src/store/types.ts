@@ -55,6 +55,23 @@ export interface MessageQuery {
   before?: Cursor;
   /** Messages strictly after this one (newer page). */
   after?: Cursor;
+  /**
+   * `active` (default): the messages on the active path of the conversation
+   * tree, what a chat UI shows (see `activePath`). `all`: every message of
+   * every branch in (timestamp, id) order. The same for a session without
+   * branches.
+   */
+  branch?: 'active' | 'all';
+}
+
+/** Options of `EventStore.record`. */
+export interface RecordOptions {
+  /**
+   * The event's `parent_id` in the conversation tree: the id of the node it
+   * answers or follows, or `null` for a new root. Absent: it follows the
+   * previous node in (timestamp, id) order (a linear log).
+   */
+  parentId?: string | null;
 }
 
 /** A page of messages, oldest first. */

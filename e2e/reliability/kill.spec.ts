@@ -26,6 +26,7 @@ import { type BrowserContext, chromium, expect, test } from '@playwright/test';
 import type { EventStore } from '../../src/index.js';
 import { DEV_PORT } from '../ports.js';
 import {
+  browserPid,
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
   gotoHarness,
@@ -57,24 +58,6 @@ interface Batch {
   ids: string[];
   acked: boolean;
   cycle: number;
-}
-
-/** Pid of the browser process, from CDP; the profile's command line as a fallback. */
-async function browserPid(context: BrowserContext, profile: string): Promise<number> {
-  const browser = context.browser();
-  if (browser) {
-    const session = await browser.newBrowserCDPSession();
-    const info = (await session.send('SystemInfo.getProcessInfo')) as {
-      processInfo: Array<{ type: string; id: number }>;
-    };
-    const pid = info.processInfo.find((p) => p.type === 'browser')?.id;
-    if (pid) return pid;
-  }
-  const pids = processesOf(profile).filter(
-    (pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type='),
-  );
-  if (pids.length !== 1) throw new Error(`cannot tell the browser process among ${pids}`);
-  return pids[0]!;
 }
 
 // KILL_KEEP=1 keeps the profiles (and chrome_debug.log) for a look after a failure.

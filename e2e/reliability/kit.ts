@@ -144,6 +144,24 @@ export async function launchBareChromium(): Promise<{
   };
 }
 
+/** Pid of the browser process, from CDP; the profile's command line as a fallback. */
+export async function browserPid(context: BrowserContext, profile: string): Promise<number> {
+  const browser = context.browser();
+  if (browser) {
+    const session = await browser.newBrowserCDPSession();
+    const info = (await session.send('SystemInfo.getProcessInfo')) as {
+      processInfo: Array<{ type: string; id: number }>;
+    };
+    const pid = info.processInfo.find((p) => p.type === 'browser')?.id;
+    if (pid) return pid;
+  }
+  const pids = processesOf(profile).filter(
+    (pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type='),
+  );
+  if (pids.length !== 1) throw new Error(`cannot tell the browser process among ${pids}`);
+  return pids[0]!;
+}
+
 /** A unique database name per test run. */
 export function uniqueDb(label: string): string {
   return `rel-${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;

@@ -40,6 +40,7 @@ export {
   verifyEvent,
 } from './event.js';
 export { computeEventId } from './ids.js';
+export type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
 export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { LineSource } from './jsonl.js';
 export {
@@ -69,6 +70,7 @@ export {
   type CorruptRecord,
   type Cursor,
   type Durability,
+  destroyEventStore,
   EventStore,
   type MessagePage,
   type MessageQuery,

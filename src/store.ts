@@ -20,6 +20,16 @@ import {
   type SessionEvent,
 } from './event.js';
 import { randomOrigin } from './ids.js';
+import {
+  Journal,
+  type JournalCheck,
+  type JournalHost,
+  type JournalStatus,
+  type JournalTicket,
+  type RestoreReport,
+} from './journal/journal.js';
+import { restoreDeletions, saveWatermarks } from './journal/replay.js';
+import { removeJournal } from './journal/segments.js';
 import { utf8Length } from './json.js';
 import type { LineSource } from './jsonl.js';
 import {
@@ -97,6 +107,13 @@ export interface OpenEventStoreOptions {
   now?: () => number;
   /** Timing of streaming drafts (checkpoint interval, heartbeat, timeout). */
   drafts?: Partial<DraftTiming>;
+  /**
+   * Keep a second copy of every commit in a journal in the Origin Private
+   * File System and restore from it what the database lacks on open (a
+   * database Chromium deleted after a crash); default `true` where OPFS,
+   * Web Locks and workers exist. See docs/durability.md.
+   */
+  journal?: boolean;
 }
 
 /** What an append did with each event. */
@@ -134,7 +151,8 @@ export interface MessagePage {
 
 /** A stored record that failed validation: skipped by reads and reported. */
 export interface CorruptRecord {
-  store: 'events' | 'sessions';
+  /** Where: an IndexedDB object store, or a journal file (key: `<file>@<offset>`). */
+  store: 'events' | 'sessions' | 'journal';
   key: string;
   error: EventStoreError;
 }
@@ -158,6 +176,8 @@ interface PendingAppend {
   durability: Durability;
   /** Draft records to delete in the same transaction (a finished stream). */
   clearDrafts?: string[];
+  /** Events restored from the journal: not journaled again. */
+  restoring?: boolean;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -298,6 +318,35 @@ function rememberInstance(name: string, instance: string): boolean {
   }
 }
 
+/** `meta` after a commit: the next sequence, and the journal frame it holds when there is one. */
+function nextMeta(meta: MetaRecord, seq: number, ticket: JournalTicket | undefined): MetaRecord {
+  if (!ticket?.watermark) return { ...meta, seq };
+  return { ...meta, seq, journal: { ...meta.journal, [ticket.segment]: ticket.watermark } };
+}
+
+/**
+ * Deletes database `name` and its journal on purpose: nothing is restored
+ * afterwards. Stores open on it in other tabs close (`versionchange`).
+ */
+export async function destroyEventStore(
+  name = 'sessionlog',
+  options: { indexedDB?: IDBFactory | undefined } = {},
+): Promise<void> {
+  const factory = 'indexedDB' in options ? options.indexedDB : defaultFactory();
+  if (!factory) throw new EventStoreError('unavailable', 'IndexedDB is not available here');
+  await new Promise<void>((resolve, reject) => {
+    const request = factory.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(toStoreError(request.error));
+  });
+  await removeJournal(name);
+  try {
+    globalThis.localStorage?.removeItem(`sessionlog:${name}:instance`);
+  } catch {
+    // storage disabled: nothing remembered
+  }
+}
+
 /**
  * Opens (creating if needed) the store. Rejects with `unavailable` where
  * IndexedDB is missing, `blocked` if an older connection in another tab does
@@ -319,8 +368,14 @@ export class EventStore {
   readonly clock: HybridClock;
   /** Default durability of commits. */
   readonly durability: Durability;
-  /** @internal resolves once the database is open. */
+  /** @internal resolves once the database is open (and restored from the journal). */
   readonly ready: Promise<void>;
+  /** Resolves once the database is open, before the journal is. */
+  readonly #opened: Promise<void>;
+  #journal: Journal | undefined;
+  #journalStatus: JournalStatus = 'off';
+  #restored: RestoreReport | undefined;
+  #watermarks: MetaRecord['journal'];
 
   readonly #factory: IDBFactory | undefined;
   readonly #crossTab: boolean;
@@ -374,7 +429,10 @@ export class EventStore {
       },
       options.drafts,
     );
-    this.ready = this.#open();
+    this.#opened = this.#open();
+    this.ready = this.#opened.then(() =>
+      options.journal === false ? undefined : this.#openJournal(),
+    );
   }
 
   async #open(): Promise<void> {
@@ -397,6 +455,7 @@ export class EventStore {
     }
     this.#instance = meta.instance;
     this.#lastSeq = meta.seq;
+    this.#watermarks = meta.journal;
     this.#wasReset = rememberInstance(this.name, meta.instance);
     if (this.#crossTab) {
       this.#channel = new TabChannel(
@@ -467,6 +526,8 @@ export class EventStore {
   }
 
   #teardown(): void {
+    void this.#journal?.close();
+    this.#journal = undefined;
     this.#channel?.close();
     this.#channel = undefined;
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
@@ -484,7 +545,7 @@ export class EventStore {
   }
 
   async #database(): Promise<Db> {
-    await this.ready;
+    await this.#opened;
     if (this.#state !== 'open') throw this.#unusable();
     if (this.#db) return this.#db;
     try {
@@ -554,6 +615,45 @@ export class EventStore {
     return this.#wasReset;
   }
 
+  /**
+   * Whether this store keeps a journal (a second copy of every commit in the
+   * Origin Private File System): `on`, `off` (`journal: false`),
+   * `unavailable` (no OPFS, Web Locks or workers: durability is IndexedDB's
+   * alone) or `failed` (a journal write failed; the store goes on without).
+   */
+  get journal(): JournalStatus {
+    return this.#journalStatus;
+  }
+
+  /**
+   * What opening this store restored from the journal (the database had been
+   * reset by the browser, or lacked recent commits), or `undefined` when it
+   * lacked nothing. An app can tell the user, e.g. "restored N events".
+   */
+  get restored(): RestoreReport | undefined {
+    return this.#restored;
+  }
+
+  /**
+   * Reads the whole journal and reports each damaged record as `corrupt`
+   * (store `journal`); the database is not changed. A damaged record only
+   * matters if the database is lost too: then its events cannot be restored.
+   */
+  async verifyJournal(): Promise<JournalCheck> {
+    await this.ready;
+    return (await this.#journal?.verify()) ?? { files: 0, records: 0, damaged: 0 };
+  }
+
+  /**
+   * Deletes this store's database and journal on purpose: nothing is
+   * restored afterwards. The store closes first; other tabs' stores close
+   * (`versionchange`).
+   */
+  async destroy(): Promise<void> {
+    await this.close();
+    await destroyEventStore(this.name, { indexedDB: this.#factory });
+  }
+
   /** Whether the store can still be used. */
   get closed(): boolean {
     return this.#state !== 'open';
@@ -579,11 +679,12 @@ export class EventStore {
     input: AnyEvent | readonly AnyEvent[],
     durability: Durability,
     clearDrafts: string[] | undefined,
+    restoring = false, // parsed events from the journal
   ): Promise<AppendResult> {
     if (this.#state !== 'open') return Promise.reject(this.#unusable());
     let events: AnyEvent[];
     try {
-      events = this.#validate(input);
+      events = restoring ? (input as AnyEvent[]) : this.#validate(input);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -595,6 +696,7 @@ export class EventStore {
         resolve,
         reject,
         ...(clearDrafts ? { clearDrafts } : {}),
+        ...(restoring ? { restoring } : {}),
       });
       this.#drainSoon();
     });
@@ -658,13 +760,16 @@ export class EventStore {
   }
 
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
+    const ticket = this.#journalBegin(batch, durability);
     let outcome: WriteOutcome;
     try {
-      outcome = await this.#run((db) => this.#write(db, batch, durability));
+      outcome = await this.#run((db) => this.#write(db, batch, durability, ticket));
     } catch (error) {
+      await ticket?.refuse().catch((e) => this.#journalFailed(e));
       for (const pending of batch) pending.reject(error);
       return;
     }
+    await this.#journalWritten(ticket);
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
     if (outcome.seq !== undefined) {
       const events = outcome.results.flatMap((r) => r.added);
@@ -678,13 +783,22 @@ export class EventStore {
   }
 
   /** One readwrite transaction: dedupe, tombstone check, events, summaries, sequence. */
-  #write(db: Db, batch: PendingAppend[], durability: Durability): Promise<WriteOutcome> {
+  #write(
+    db: Db,
+    batch: PendingAppend[],
+    durability: Durability,
+    ticket: JournalTicket | undefined,
+  ): Promise<WriteOutcome> {
     return atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
-      this.#writeIn(tx, batch),
+      this.#writeIn(tx, batch, ticket),
     );
   }
 
-  async #writeIn(tx: WriteTx, batch: PendingAppend[]): Promise<WriteOutcome> {
+  async #writeIn(
+    tx: WriteTx,
+    batch: PendingAppend[],
+    ticket: JournalTicket | undefined,
+  ): Promise<WriteOutcome> {
     const all = batch.flatMap((p) => p.events);
     const keys = [...new Set(all.map((e) => e.session_key))];
     const [meta, tombstones, stored] = await Promise.all([
@@ -735,7 +849,8 @@ export class EventStore {
       (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
     );
     for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
-    if (toAdd.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
+    if (toAdd.length > 0)
+      writes.push(tx.objectStore('meta').put(nextMeta(meta, seq, ticket), 'state'));
     const [addOutcomes] = await Promise.all([addAll(tx, toAdd, seq), Promise.all(writes)]);
     addOutcomes.forEach((outcome, i) => {
       outcomes[addedAt[i]!] = outcome;
@@ -832,6 +947,7 @@ export class EventStore {
       tombstone = await this.#run(remove);
     } catch (error) {
       if (!(error instanceof EventStoreError) || error.code !== 'quota') throw error;
+      // (The journal then still holds the session's records until the deletion is journaled below.)
       // A full quota refuses every transaction that writes anything, the
       // tombstone included, but not one that only deletes: free the session's
       // space first (events, summary and drafts together, so no summary is left
@@ -846,6 +962,9 @@ export class EventStore {
     }
     this.#post({ type: 'delete', ...tombstone });
     this.#schedule(() => this.#applyDelete(tombstone.seq, sessionKey));
+    await this.#journal
+      ?.deleted(sessionKey, tombstone.timestamp, this.durability === 'strict')
+      .catch((error) => this.#journalFailed(error));
     await this.#sync;
   }
 
@@ -877,6 +996,8 @@ export class EventStore {
     await this.ready.catch(() => {});
     await this.#flushQueue();
     await this.#sync;
+    await this.#journal?.close();
+    this.#journal = undefined;
     this.#state = 'closed';
     this.#drafts.close();
     this.#teardown();
@@ -885,6 +1006,88 @@ export class EventStore {
     this.#live.clear();
     this.#sessionListeners.clear();
     this.#emit('close', undefined);
+  }
+
+  // ---------------------------------------------------------------- journal (src/journal)
+
+  /** Opens the journal, restoring from it what the database lacks. */
+  async #openJournal(): Promise<void> {
+    try {
+      const opened = await Journal.open(this.#journalHost(), { reset: this.#wasReset });
+      this.#journal = opened.journal;
+      this.#journalStatus = opened.journal ? 'on' : 'unavailable';
+      this.#restored = opened.restored;
+    } catch (error) {
+      this.#journalStatus = 'failed';
+      this.#emit('error', toStoreError(error));
+    }
+  }
+
+  #journalHost(): JournalHost {
+    return {
+      name: this.name,
+      watermarks: this.#watermarks ?? {},
+      restoreDeletions: async (tombstones) => {
+        const written = await this.#run((db) => restoreDeletions(db, tombstones, this.durability));
+        for (const t of written) this.#post({ type: 'delete', ...t });
+        if (written.length > 0)
+          this.#schedule(async () => {
+            await this.#catchUp();
+          });
+        return written.length;
+      },
+      restoreEvents: async (values) => {
+        const events: AnyEvent[] = [];
+        for (const value of values) {
+          try {
+            events.push(this.#validate(value as AnyEvent)[0]!);
+          } catch (error) {
+            const key = String((value as { id?: unknown })?.id);
+            this.#emit('corrupt', { store: 'journal', key, error: toStoreError(error) });
+          }
+        }
+        const result = await this.#append(events, this.durability, undefined, true);
+        return result.added.length;
+      },
+      saveWatermarks: (marks) => this.#run((db) => saveWatermarks(db, marks)),
+      reportDamaged: (file, at, reason) =>
+        this.#emit('corrupt', {
+          store: 'journal',
+          key: `${file}@${at}`,
+          error: new EventStoreError('serialization', `journal record ${file}@${at}: ${reason}`),
+        }),
+    };
+  }
+
+  /** Starts journaling a group commit's events (not those restored from the journal). */
+  #journalBegin(batch: PendingAppend[], durability: Durability): JournalTicket | undefined {
+    if (!this.#journal) return undefined;
+    const events = batch.flatMap((p) => (p.restoring ? [] : p.events));
+    return events.length > 0 ? this.#journal.commit(events, durability === 'strict') : undefined;
+  }
+
+  /** Waits for a committed batch's journal write. */
+  async #journalWritten(ticket: JournalTicket | undefined): Promise<void> {
+    if (!ticket) return;
+    try {
+      await ticket.written;
+    } catch (error) {
+      this.#journalFailed(error);
+    } finally {
+      ticket.done();
+    }
+  }
+
+  /** A journal write failed: go on without the journal (IndexedDB still holds every commit). */
+  #journalFailed(error: unknown): void {
+    if (!this.#journal) return;
+    void this.#journal.close().catch(() => {});
+    this.#journal = undefined;
+    this.#journalStatus = 'failed';
+    this.#emit(
+      'error',
+      new EventStoreError('storage', `the journal failed: ${String(error)}`, { cause: error }),
+    );
   }
 
   // ---------------------------------------------------------------- reading

@@ -88,8 +88,9 @@ import {
  * acknowledged, a power cut or OS crash may lose the last moments. `strict`
  * resolves after the data is flushed to disk (about 2× the per-transaction
  * cost, see docs/benchmarks.md); `flush()` gives that guarantee on demand.
- * Neither survives Chromium deleting a damaged database after a crash
- * (docs/durability.md).
+ * Either way the journal (a copy in the Origin Private File System, on by
+ * default) restores what Chromium deletes with a damaged database after a
+ * crash (docs/durability.md).
  */
 export type Durability = 'relaxed' | 'strict';
 
@@ -321,7 +322,11 @@ function rememberInstance(name: string, instance: string): boolean {
 /** `meta` after a commit: the next sequence, and the journal frame it holds when there is one. */
 function nextMeta(meta: MetaRecord, seq: number, ticket: JournalTicket | undefined): MetaRecord {
   if (!ticket?.watermark) return { ...meta, seq };
-  return { ...meta, seq, journal: { ...meta.journal, [ticket.segment]: ticket.watermark } };
+  return {
+    ...meta,
+    seq,
+    journal: { ...meta.journal, [ticket.segment]: { ...ticket.watermark, seq } },
+  };
 }
 
 /**
@@ -1049,6 +1054,8 @@ export class EventStore {
         const result = await this.#append(events, this.durability, undefined, true);
         return result.added.length;
       },
+      readCommit: async (seq) =>
+        this.#decodeAll(await this.#run((db) => db.getAllFromIndex('events', 'seq', seq))),
       saveWatermarks: (marks) => this.#run((db) => saveWatermarks(db, marks)),
       reportDamaged: (file, at, reason) =>
         this.#emit('corrupt', {

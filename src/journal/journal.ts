@@ -47,6 +47,8 @@ export interface Watermark {
   at: number;
   /** Offset just after it. */
   end: number;
+  /** The commit sequence of its transaction. */
+  seq?: number;
 }
 
 /** What a store opening on a journal restored from it. */
@@ -71,6 +73,8 @@ export interface JournalHost {
   restoreDeletions(tombstones: ReadonlyMap<string, string>): Promise<number>;
   /** Stores events the database lacks, without journaling them again; resolves to how many were added. */
   restoreEvents(events: readonly unknown[]): Promise<number>;
+  /** The events the database stored in commit `seq` (to journal again a frame the journal lost). */
+  readCommit(seq: number): Promise<unknown[]>;
   /** Records new watermarks in the database. */
   saveWatermarks(marks: Record<string, Watermark>): Promise<void>;
   /** Reports a damaged journal record. */
@@ -110,6 +114,8 @@ interface DeadSegment {
   release: () => void;
   /** Where its last file's valid frames end. */
   end: number;
+  /** Its last file's size. */
+  size: number;
 }
 
 /** A store's journal. Open with {@link Journal.open}. */
@@ -168,11 +174,12 @@ export class Journal {
     const dead: DeadSegment[] = [];
     for (const [segment, files] of found) {
       const release = await takeLock(segmentLock(host.name, segment));
-      if (release) dead.push({ segment, files, release, end: 0 });
+      if (release) dead.push({ segment, files, release, end: 0, size: 0 });
     }
     let restored: RestoreReport | undefined;
+    let lost: number[];
     try {
-      restored = await restore(host, dir, dead, options.reset);
+      ({ report: restored, lost } = await restore(host, dir, dead, options.reset));
       // Write to the first free segment; a new one if every segment is in use.
       let own: DeadSegment | undefined = dead.shift();
       for (const other of dead) other.release();
@@ -184,11 +191,18 @@ export class Journal {
         for (let segment = 0; !own; segment++) {
           if (found.has(segment)) continue;
           const release = await takeLock(segmentLock(host.name, segment));
-          if (release) own = { segment, files: [], release, end: 0 };
+          if (release) own = { segment, files: [], release, end: 0, size: 0 };
         }
       }
       const journal = new Journal(host, worker, { ...own, gen, release: own.release });
       await journal.#start(own);
+      for (const seq of lost) {
+        const events = await host.readCommit(seq);
+        if (events.length === 0) continue;
+        const ticket = journal.commit(events, false);
+        await ticket.written;
+        ticket.done();
+      }
       return { journal, ...(restored ? { restored } : {}) };
     } catch (error) {
       for (const d of dead) d.release();
@@ -211,11 +225,14 @@ export class Journal {
       );
       return;
     }
-    const size = await this.#worker.send<number>({ op: 'open', dir: this.#dir, file: this.#file });
-    if (last && size > own.end) {
-      await this.#worker.send({ op: 'truncate', dir: this.#dir, file: this.#file, size: own.end });
-    }
-    this.#end = last ? Math.min(size, own.end) : size;
+    // Not awaited: the worker runs requests in order, so the first write waits
+    // for it, and the size is known from the read on open (opening a store
+    // does not wait for the worker to start). A failure surfaces with that write.
+    const file = { dir: this.#dir, file: this.#file };
+    this.#worker.send({ op: 'open', ...file }).catch(() => {});
+    this.#end = last ? Math.min(own.size, own.end) : 0;
+    if (last && own.size > this.#end)
+      this.#worker.send({ op: 'truncate', ...file, size: this.#end }).catch(() => {});
   }
 
   /** Which segment this store writes (its key in the database's watermarks). */
@@ -398,21 +415,28 @@ async function restore(
   dir: FileSystemDirectoryHandle,
   dead: DeadSegment[],
   reset: boolean,
-): Promise<RestoreReport | undefined> {
+): Promise<{ report?: RestoreReport; lost: number[] }> {
   const frames: DecodedFrame<unknown>[][] = [];
   const marks: Record<string, Watermark> = {};
+  const lost: number[] = [];
   let damaged = 0;
   for (const segment of dead) {
     const mark = host.watermarks[String(segment.segment)];
     const single = segment.files.length === 1;
     for (const { file } of segment.files) {
-      const from = single && mark?.file === file ? mark.at : 0;
-      const { bytes } = await readFrom(dir, file, from);
+      const watermarked = single && mark?.file === file;
+      const from = watermarked ? mark.at : 0;
+      const { bytes, size } = await readFrom(dir, file, from);
       const decoded = decodeFrames(bytes, from);
       for (const d of decoded.damaged) host.reportDamaged(file, d.at, d.reason);
       damaged += decoded.damaged.length;
       frames.push(decoded.frames);
       segment.end = decoded.end;
+      segment.size = size;
+      // The database committed this frame but the crash tore it from the journal:
+      // it is journaled again from the database (it was never acknowledged, but it is kept).
+      if (watermarked && decoded.frames[0]?.at !== from && mark.seq !== undefined)
+        lost.push(mark.seq);
       const last = decoded.frames[decoded.frames.length - 1];
       if (single && last) marks[String(segment.segment)] = { file, at: last.at, end: last.end };
     }
@@ -424,8 +448,8 @@ async function restore(
   for (const batch of commitBatches(contents, RESTORE_BATCH))
     events += await host.restoreEvents(batch);
   if (Object.keys(marks).length > 0) await host.saveWatermarks(marks);
-  if (events === 0 && deletions === 0 && damaged === 0) return undefined;
-  return { events, deletions, damaged, reset };
+  if (events === 0 && deletions === 0 && damaged === 0) return { lost };
+  return { report: { events, deletions, damaged, reset }, lost };
 }
 
 /** Writes `contents` compacted into `file` through the worker, then removes `remove`; resolves to its size. */

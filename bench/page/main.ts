@@ -119,8 +119,9 @@ async function burst(args: {
   let ms: number;
   switch (impl) {
     case 'sessionlog':
+    case 'sessionlog-no-journal':
     case 'sessionlog-batch': {
-      const store = await openStore(name, durability);
+      const store = await openStore(name, durability, impl !== 'sessionlog-no-journal');
       const t0 = now();
       if (impl === 'sessionlog') await Promise.all(events.map((e) => store.append(e)));
       else await store.append(events);
@@ -182,8 +183,8 @@ async function sequential(args: {
   const name = `seq-${impl}-${durability}-${run}`;
   await deleteDb(name);
   const latencies: number[] = [];
-  if (impl === 'sessionlog') {
-    const store = await openStore(name, durability);
+  if (impl !== 'raw') {
+    const store = await openStore(name, durability, impl === 'sessionlog');
     for (const [i, e] of events.entries()) {
       const t0 = now();
       await store.append(e);
@@ -335,9 +336,9 @@ async function prepareSessions(args: {
 async function coldOpen(args: {
   impl: ReadImpl;
 }): Promise<{ ms: number; summaries: number; page: number }> {
-  if (args.impl === 'sessionlog') {
+  if (args.impl !== 'raw') {
     const t0 = now();
-    const store = await openStore('sl-sessions');
+    const store = await openStore('sl-sessions', undefined, args.impl === 'sessionlog');
     const summaries = await store.listSummaries();
     const page = await store.getMessages(summaries[0]!.sessionKey, { limit: 50 });
     const ms = now() - t0;

@@ -8,7 +8,14 @@ export type Store = EventStore;
 
 export const hasStore = typeof openEventStore === 'function';
 
-/** Opens a store on database `name`; without `durability`, the store's default. */
-export function openStore(name: string, durability?: Durability): Promise<EventStore> {
-  return openEventStore(durability ? { name, durability } : { name });
+/**
+ * Opens a store on database `name`; without `durability`, the store's
+ * default; `journal: false` for the rows that measure the journal's cost.
+ */
+export function openStore(
+  name: string,
+  durability?: Durability,
+  journal = true,
+): Promise<EventStore> {
+  return openEventStore({ name, journal, ...(durability ? { durability } : {}) });
 }

@@ -97,7 +97,7 @@ export function deletedBy(
 }
 
 /** Events per compacted commit record. */
-const EVENTS_PER_RECORD = 500;
+const EVENTS_PER_RECORD = 64;
 
 /**
  * The records a compacted file holds: every deletion, then the surviving

@@ -2,7 +2,12 @@
  * The sessionlog side: the library's real source (the bench page imports
  * src/, built by vite in production mode as an app would build it).
  */
-import { type Durability, type EventStore, openEventStore } from '../../src/index.js';
+import {
+  type Durability,
+  destroyEventStore,
+  type EventStore,
+  openEventStore,
+} from '../../src/index.js';
 
 export type Store = EventStore;
 
@@ -18,4 +23,12 @@ export function openStore(
   journal = true,
 ): Promise<EventStore> {
   return openEventStore({ name, journal, ...(durability ? { durability } : {}) });
+}
+
+/**
+ * Deletes database `name` and its journal (a plain deleteDatabase would leave
+ * the journal, and the next store opened on the name would restore from it).
+ */
+export function destroyStore(name: string): Promise<void> {
+  return destroyEventStore(name);
 }

@@ -216,7 +216,7 @@ class App {
     this.#wireComposer();
     this.#wireTransfer();
     this.#wireKeyboard();
-    this.store.subscribeSessions((summaries) => this.#sessionsChanged(summaries));
+    this.store.subscribeSummaries((summaries) => this.#sessionsChanged(summaries));
     addEventListener('hashchange', () => {
       const key = keyFromHash();
       if (key !== this.current) void this.select(key);

@@ -40,6 +40,7 @@ export {
   verifyEvent,
 } from './event.js';
 export { computeEventId } from './ids.js';
+export { destroyEventStore } from './journal/destroy.js';
 export type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
 export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { LineSource } from './jsonl.js';
@@ -65,19 +66,17 @@ export {
   toReferenceProjection,
 } from './reference.js';
 export { estimateStorage, requestPersistentStorage, type StorageReport } from './storage.js';
-export {
-  type AppendResult,
-  type CorruptRecord,
-  type Cursor,
-  type Durability,
-  destroyEventStore,
-  EventStore,
-  type MessagePage,
-  type MessageQuery,
-  type OpenEventStoreOptions,
-  openEventStore,
-  type StoreEventMap,
-} from './store.js';
+export type {
+  AppendResult,
+  CorruptRecord,
+  Cursor,
+  Durability,
+  MessagePage,
+  MessageQuery,
+  OpenEventStoreOptions,
+  StoreEventMap,
+} from './store/types.js';
+export { EventStore, openEventStore } from './store.js';
 export {
   DEFAULT_DRAFT_TIMING,
   type Draft,

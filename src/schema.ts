@@ -8,6 +8,7 @@
 import { type DBSchema, type IDBPDatabase, wrap } from 'idb';
 import { EventStoreError } from './errors.js';
 import type { AnyEvent } from './event.js';
+import { randomHex } from './ids.js';
 import type { Watermark } from './journal/journal.js';
 import type { SessionSummary } from './summary.js';
 
@@ -73,8 +74,11 @@ export interface SessionlogDB extends DBSchema {
   meta: { key: string; value: MetaRecord };
 }
 
-/** Names of all object stores. */
-export const ALL_STORES = ['events', 'sessions', 'tombstones', 'drafts', 'meta'] as const;
+/** The key range of every event of a session in the `session` index (whose keys are [key, ts, id]). */
+export function sessionRange(key: string): IDBKeyRange {
+  // Arrays sort after strings in IndexedDB, so [key, []] bounds every [key, ts, id].
+  return IDBKeyRange.bound([key], [key, []]);
+}
 
 function upgrade(db: IDBDatabase, _tx: IDBTransaction, oldVersion: number): void {
   if (oldVersion < 1) {
@@ -85,9 +89,7 @@ function upgrade(db: IDBDatabase, _tx: IDBTransaction, oldVersion: number): void
     db.createObjectStore('sessions', { keyPath: 'sessionKey' });
     db.createObjectStore('tombstones', { keyPath: 'sessionKey' }).createIndex('seq', 'seq');
     db.createObjectStore('drafts', { keyPath: 'id' }).createIndex('session', 'sessionKey');
-    const instance = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    ).join('');
+    const instance = randomHex(8);
     db.createObjectStore('meta').put({ seq: 0, instance } satisfies MetaRecord, 'state');
   }
 }

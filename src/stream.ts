@@ -9,8 +9,10 @@
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
 import type { AgentResponse, SessionEvent, TokenUsage } from './event.js';
+import { randomHex } from './ids.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
+import { type Listener, Listeners } from './store/listeners.js';
 import type { DraftMessage } from './tab-channel.js';
 
 /** Timing of drafts; every figure is in milliseconds. */
@@ -83,8 +85,6 @@ export interface DraftHost {
   reportError(error: unknown): void;
 }
 
-type Listener = (drafts: readonly Draft[]) => void;
-
 interface Writer {
   record: DraftRecord;
   dirty: boolean;
@@ -92,12 +92,6 @@ interface Writer {
   finished: boolean;
   broadcastTimer: ReturnType<typeof setTimeout> | undefined;
   release: (() => void) | undefined;
-}
-
-function newDraftId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
-    b.toString(16).padStart(2, '0'),
-  ).join('');
 }
 
 const locks = (): LockManager | undefined => globalThis.navigator?.locks;
@@ -109,7 +103,7 @@ export class DraftManager {
   /** Every known draft by id (local and remote), as subscribers see it. */
   readonly #drafts = new Map<string, Draft>();
   readonly #writers = new Map<string, Writer>();
-  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #listeners: Listeners<string, readonly Draft[]>;
   readonly #snapshots = new Map<string, readonly Draft[]>();
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -117,6 +111,7 @@ export class DraftManager {
   constructor(host: DraftHost, timing: Partial<DraftTiming> = {}) {
     this.#host = host;
     this.#timing = { ...DEFAULT_DRAFT_TIMING, ...timing };
+    this.#listeners = new Listeners((error) => host.reportError(error));
     if (this.#timing.checkpointMs > 500) {
       throw validationError('drafts.checkpointMs', 'must be at most 500 ms');
     }
@@ -140,7 +135,7 @@ export class DraftManager {
     }
     const now = Date.now();
     const record: DraftRecord = {
-      id: newDraftId(),
+      id: randomHex(8),
       sessionKey,
       agentId: options.agentId,
       model: options.model,
@@ -333,16 +328,8 @@ export class DraftManager {
   }
 
   #notify(sessionKey: string): void {
-    const listeners = this.#listeners.get(sessionKey);
-    if (!listeners) return;
-    const snapshot = this.#snapshot(sessionKey, true);
-    for (const listener of listeners) {
-      try {
-        listener(snapshot);
-      } catch (error) {
-        this.#host.reportError(error);
-      }
-    }
+    if (this.#listeners.has(sessionKey))
+      this.#listeners.emit(sessionKey, this.#snapshot(sessionKey, true));
   }
 
   #snapshot(sessionKey: string, fresh = false): readonly Draft[] {
@@ -364,19 +351,11 @@ export class DraftManager {
   }
 
   /** Calls `listener` with the session's drafts whenever they change; loads stored drafts first. */
-  subscribe(sessionKey: string, listener: Listener): () => void {
-    let set = this.#listeners.get(sessionKey);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(sessionKey, set);
-    }
-    set.add(listener);
+  subscribe(sessionKey: string, listener: Listener<readonly Draft[]>): () => void {
+    const unsubscribe = this.#listeners.add(sessionKey, listener);
     void this.#loadStored(sessionKey);
     this.#ensureTicker();
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(sessionKey);
-    };
+    return unsubscribe;
   }
 
   /** Drafts in storage (any session) whose writer is gone: what a crash or reload left behind. */

@@ -7,7 +7,7 @@
  */
 import type { HybridClock } from './clock.js';
 import { type AnyEvent, parseEvent } from './event.js';
-import { checkWellFormed } from './json.js';
+import { checkWellFormed, isObject } from './json.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /** Version of the message format; messages of another version are ignored. */
@@ -64,8 +64,6 @@ export interface ChannelStats {
   lastIgnored: string | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isText = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
 

@@ -424,9 +424,13 @@ async function restore(
     const mark = host.watermarks[String(segment.segment)];
     const single = segment.files.length === 1;
     for (const { file } of segment.files) {
+      // The database holds the watermark's frame: read after it when the file
+      // reaches its end, from it when it does not (the crash tore it).
       const watermarked = single && mark?.file === file;
-      const from = watermarked ? mark.at : 0;
-      const { bytes, size } = await readFrom(dir, file, from);
+      const { bytes, size, start } = await readFrom(dir, file, (fileSize) =>
+        !watermarked ? 0 : fileSize >= mark.end ? mark.end : mark.at,
+      );
+      const from = start;
       const decoded = decodeFrames(bytes, from);
       for (const d of decoded.damaged) host.reportDamaged(file, d.at, d.reason);
       damaged += decoded.damaged.length;
@@ -435,7 +439,12 @@ async function restore(
       segment.size = size;
       // The database committed this frame but the crash tore it from the journal:
       // it is journaled again from the database (it was never acknowledged, but it is kept).
-      if (watermarked && decoded.frames[0]?.at !== from && mark.seq !== undefined)
+      if (
+        watermarked &&
+        from === mark.at &&
+        decoded.frames[0]?.at !== from &&
+        mark.seq !== undefined
+      )
         lost.push(mark.seq);
       const last = decoded.frames[decoded.frames.length - 1];
       if (single && last) marks[String(segment.segment)] = { file, at: last.at, end: last.end };

@@ -74,15 +74,18 @@ export async function listSegments(
   return out;
 }
 
-/** Bytes of `file` from offset `from` to its end (asynchronous API: no worker needed). */
+/**
+ * Bytes of `file` from offset `from` (or what `from` says for the file's
+ * size) to its end (asynchronous API: no worker needed).
+ */
 export async function readFrom(
   dir: FileSystemDirectoryHandle,
   file: string,
-  from: number,
-): Promise<{ bytes: Uint8Array; size: number }> {
+  from: number | ((size: number) => number),
+): Promise<{ bytes: Uint8Array; size: number; start: number }> {
   const blob = await (await dir.getFileHandle(file)).getFile();
-  const start = Math.min(from, blob.size);
-  return { bytes: new Uint8Array(await blob.slice(start).arrayBuffer()), size: blob.size };
+  const start = Math.min(typeof from === 'number' ? from : from(blob.size), blob.size);
+  return { bytes: new Uint8Array(await blob.slice(start).arrayBuffer()), size: blob.size, start };
 }
 
 /**

@@ -143,7 +143,7 @@ test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every
               const name = `kill-${durability}`;
               const check = await window.sessionlog.openEventStore({ name, durability });
               const audit = await window.kit.audit(check, keys);
-              const live = await window.kit.live(check, keys);
+              const live = await window.kit.live(check, keys, 30_000);
               await check.close();
               out[durability] = {
                 ...audit,

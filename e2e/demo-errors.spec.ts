@@ -73,6 +73,7 @@ test('a full disk: a send fails with a quota notice and the text is kept', async
 test('storage the browser reset since the last visit: the journal restores the chat and the page says so', async ({
   page,
 }) => {
+  test.setTimeout(60_000);
   await openDemo(page);
   await newChat(page);
   await send(page, 'this chat comes back');
@@ -87,6 +88,8 @@ test('storage the browser reset since the last visit: the journal restores the c
       }),
   );
   await page.reload();
+  // The restore runs while the store opens, before the app shows anything.
+  await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
   await expect(page.locator('.notice[data-notice-id="restored"]')).toContainText(
     /Restored \d+ events after the browser reset its database/,
   );

@@ -34,7 +34,7 @@ export async function send(page: Page, text: string): Promise<void> {
 /** Waits until the thread shows `count` committed agent replies and no draft. */
 export async function waitForReplies(page: Page, count: number): Promise<void> {
   await expect(page.locator('#messages li[data-kind="agent_response"]')).toHaveCount(count, {
-    timeout: 20_000,
+    timeout: 45_000, // a reply streams for seconds; a loaded machine stretches it
   });
   await expect(page.locator('.draft')).toHaveCount(0);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { newChat, openDemo, rows, send, waitForReplies } from './demo-app.js';
 
-const SEED = fileURLToPath(new URL('../../shared/fixtures/seed/events.jsonl', import.meta.url));
+const SEED = fileURLToPath(new URL('../test/fixtures/reference/events.jsonl', import.meta.url));
 
 /** Distinct message_received events per session, computed from the file itself. */
 function expectedCounts(): Map<string, number> {

@@ -30,20 +30,28 @@ test('sent messages and replies are back after a reload', async ({ page }) => {
 
 test('a long chat opens on its latest 50 messages and pages back on scroll', async ({ page }) => {
   await openDemo(page);
-  // 120 messages written straight to the store (sending them through the UI would take minutes).
+  // 120 messages written straight to the store, issued at once so that they land
+  // in one commit: the chat is complete the first time the app shows it. (One
+  // awaited append after another, the app would open the chat as its first
+  // event arrives and re-render it 120 times, which under load outlasts the test.)
   const key = await page.evaluate(async () => {
     const store = window.sessionlogDemo!.store;
     const key = 'agent:assistant:channel:web:account:demo:dm:paging';
-    await store.record(key, 'assistant', {
+    const started = store.record(key, 'assistant', {
       type: 'session_started',
       channel: 'web',
       peer_id: 'you',
     });
-    for (let i = 1; i <= 120; i++) {
-      await store.record(key, 'assistant', { type: 'message_received', content: `message ${i}` });
-    }
+    const messages = Array.from({ length: 120 }, (_, i) =>
+      store.record(key, 'assistant', { type: 'message_received', content: `message ${i + 1}` }),
+    );
+    await Promise.all([started, ...messages]);
     return key;
   });
+  await expect(page.locator(`.session-item[data-key="${key}"] .count`)).toHaveAttribute(
+    'data-count',
+    '120',
+  );
   await page.locator(`.session-item[data-key="${key}"]`).click();
   const received = rows(page, 'message_received');
   await expect(received).toHaveCount(50);
@@ -54,11 +62,16 @@ test('a long chat opens on its latest 50 messages and pages back on scroll', asy
   await page.locator('#thread').evaluate((el) => el.scrollTo({ top: 0 }));
   await expect(received).toHaveCount(100);
   await expect(received.first()).toContainText('message 21');
-  await page.locator('#load-older').click(); // the keyboard way
+  // The keyboard way: focusing the button scrolls it into view, which loads the
+  // last page by itself, so Enter may come before or after that load; either
+  // way the rest comes in once and focus moves on to the start of the thread.
+  await page.locator('#load-older').focus();
+  await page.keyboard.press('Enter');
   await expect(received).toHaveCount(120);
   await expect(received.first()).toContainText('message 1');
   await expect(page.locator('#load-older')).toBeHidden();
   await expect(page.locator('#thread-start')).toBeVisible();
+  await expect(page.locator('#thread-start')).toBeFocused();
   expect(await texts(page, 'message_received')).toEqual(
     Array.from({ length: 120 }, (_, i) => `message ${i + 1}`),
   );
@@ -93,7 +106,7 @@ test('a streamed reply shows live in a second tab before it is committed', async
         return text.length > 20 && committed === 0 ? text : false;
       },
       null,
-      { polling: 10, timeout: 15_000 },
+      { polling: 10, timeout: 30_000 },
     )
     .then((handle) => handle.jsonValue());
   await waitForReplies(page, 1);
@@ -140,7 +153,7 @@ test('a reply interrupted by a reload can be resumed', async ({ page }) => {
   await page.reload();
   await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true');
   const draft = page.locator('.draft-interrupted');
-  await expect(draft).toBeVisible({ timeout: 15_000 });
+  await expect(draft).toBeVisible({ timeout: 30_000 });
   const partial = (await draft.locator('.bubble').textContent()) ?? '';
   expect(partial.length).toBeGreaterThan(0);
   await draft.getByRole('button', { name: 'Resume' }).click();

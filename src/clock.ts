@@ -1,5 +1,5 @@
 /**
- * The hybrid logical clock (DESIGN §3) that stamps new events. A timestamp is
+ * The hybrid logical clock (docs/design.md §3) that stamps new events. A timestamp is
  * max(wall clock, last timestamp seen + 1 ns), so a reply always sorts after
  * what it answers even when the wall clock steps back, and the reference (which
  * sorts by timestamp alone) reads the same order.

@@ -1,5 +1,5 @@
 /**
- * Content-addressed event ids (DESIGN §2): BLAKE2b-256 of the canonical JSON
+ * Content-addressed event ids (docs/design.md §2): BLAKE2b-256 of the canonical JSON
  * of the event without its id. Any tab can recompute an id, so a corrupt record
  * or a forged message is detected.
  */

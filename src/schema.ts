@@ -1,5 +1,5 @@
 /**
- * The IndexedDB layout (DESIGN §5) and opening it. One database per store:
+ * The IndexedDB layout (docs/design.md §5) and opening it. One database per store:
  * `events` (the log), `sessions` (one summary per session), `tombstones`
  * (deleted sessions), `drafts` (streaming replies in progress) and `meta`
  * (the commit sequence).

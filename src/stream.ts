@@ -1,5 +1,5 @@
 /**
- * Streaming replies (drafts). An assistant reply arrives token by token; it
+ * Streaming replies (drafts, docs/design.md §8). An assistant reply arrives token by token; it
  * becomes ONE `agent_response` event when it is done. Until then it is a
  * draft: other tabs see its text live through the tab channel (throttled, no
  * event per token), and it is checkpointed to IndexedDB so a crash or reload

@@ -1,5 +1,5 @@
 /**
- * The hybrid logical clock (DESIGN §3, issue 2): under any interleaving of
+ * The hybrid logical clock (docs/design.md §3, issue 2): under any interleaving of
  * local next(), observed remote timestamps and wall-clock steps (backwards
  * too), next() strictly increases and sorts after everything seen before it;
  * timestamps beyond the skew bound are bounded, not trusted.
@@ -100,7 +100,7 @@ function run(commands: Command[], skewMs: number): bigint[] {
         expect(t).toBeGreaterThan(lastNext); // strictly increasing
         expect(t).toBeGreaterThan(maxObserved); // after everything observed before it
         expect(t).toBeGreaterThanOrEqual(wallNs()); // never behind the wall clock
-        expect(t).toBe(max(wallNs(), seen + 1n)); // exactly the HLC rule of DESIGN §3
+        expect(t).toBe(max(wallNs(), seen + 1n)); // exactly the HLC rule of docs/design.md §3
         expect(clock.last).toBe(text);
         lastNext = t;
         seen = t;

@@ -1,8 +1,8 @@
 /**
  * Conformance with the Rust reference (issue 2): the golden fixtures in
- * ../shared/fixtures/seed/ (see its README) were produced by running the
+ * test/fixtures/reference/ (see its README) were produced by running the
  * reference. Every expected value here is derived from those files; where this
- * library deliberately differs from the reference (DESIGN §4), a test names the
+ * library deliberately differs from the reference (docs/design.md §4), a test names the
  * difference and checks exactly it.
  */
 import { readFileSync } from 'node:fs';
@@ -12,10 +12,9 @@ import { HybridClock } from '../src/clock.js';
 import { EventStoreError } from '../src/errors.js';
 import { compareEvents, parseEvent, type SessionEvent, verifyEvent } from '../src/event.js';
 import { blake2b256Hex, bytesToHex } from '../src/ids.js';
-import type { JsonValue } from '../src/json.js';
+import { compareCodePoints, type JsonValue } from '../src/json.js';
 import { mergeProjections, type Projection, project } from '../src/projection.js';
 import {
-  compareCodePoints,
   idToBytes,
   parseReferenceProjection,
   type ReferenceMessage,
@@ -28,7 +27,7 @@ import { normalizeTimestamp, referenceTimestamp } from '../src/timestamp.js';
 
 // ---------------------------------------------------------------- fixtures
 
-const DIR = new URL('../../shared/fixtures/seed/', import.meta.url);
+const DIR = new URL('./fixtures/reference/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, DIR), 'utf8');
 const readJson = <T>(name: string) => JSON.parse(read(name)) as T;
 
@@ -323,7 +322,7 @@ type Field = (typeof FIELDS)[number];
 
 /**
  * Which event decides each field, by the reference's rule (README: append
- * order) and by ours (DESIGN §4: (timestamp, id) order). Where both pick the
+ * order) and by ours (docs/design.md §4: (timestamp, id) order). Where both pick the
  * same event the reference is order-consistent and we must match it.
  */
 function deciders(session: string): Record<Field, [string | null, string | null][]> {

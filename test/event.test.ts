@@ -1,5 +1,5 @@
 /**
- * The event model (issue 2, DESIGN §1–2): every kind round-trips through JSON
+ * The event model (issue 2, docs/design.md §1–2): every kind round-trips through JSON
  * and verifies; the reference's form is read with its id kept; timestamps are
  * normalized; origin separates replicas; session keys; canonical JSON (RFC
  * 8785); unknown kinds.
@@ -106,7 +106,7 @@ describe('every kind', () => {
       const parsed = parseEvent(JSON.parse(text), { clock });
       expect(parsed).toEqual(event);
       expect(verifyEvent(parsed)).toBe(true);
-      // The id is the hash of the canonical content (DESIGN §2), recomputable anywhere.
+      // The id is the hash of the canonical content (docs/design.md §2), recomputable anywhere.
       const { id, ...content } = parsed;
       expect(computeEventId(content)).toBe(id);
       // Serializing again gives the same bytes: the in-memory form is a fixed point.

@@ -1,5 +1,5 @@
 /**
- * The projection is a state-based CRDT (DESIGN §4, issue 2): property tests
+ * The projection is a state-based CRDT (docs/design.md §4, issue 2): property tests
  * with fast-check, 1,000 runs each. Events are drawn from small pools of
  * timestamps, origins, agents, contents and state keys, so equal timestamps,
  * repeated keys and byte-identical duplicates (same id) are common.
@@ -231,7 +231,7 @@ describe('the projection is a CRDT', () => {
     );
   });
 
-  test('project agrees with a direct model of DESIGN §4', () => {
+  test('project agrees with a direct model of docs/design.md §4', () => {
     fc.assert(
       fc.property(eventsArb, (events) => {
         const p = P(events);

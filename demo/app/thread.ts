@@ -68,11 +68,14 @@ export class ThreadView {
   #windowStart: Message | null = null;
   #hasOlder = false;
   #loadingOlder = false;
+  /** Whether the session being opened has been rendered and scrolled to its end. */
+  #shown = false;
   #items = new Map<string, Item>();
   #elements = new Map<string, HTMLElement>();
   #draftElements = new Map<string, HTMLElement>();
   #unsubscribe: Array<() => void> = [];
-  #refreshing = false;
+  /** The epoch whose refresh loop is running, if any. */
+  #refreshing: number | null = null;
   #dirty = false;
 
   constructor(options: ThreadOptions) {
@@ -93,6 +96,7 @@ export class ThreadView {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     this.#key = key;
+    this.#shown = false;
     this.#items.clear();
     this.#elements.clear();
     this.#draftElements.clear();
@@ -117,6 +121,7 @@ export class ThreadView {
     }
     this.#render();
     this.#scrollToBottom();
+    this.#shown = true;
     this.#unsubscribe.push(
       store.subscribe(key, () => this.#refresh()),
       store.subscribeDrafts(key, (drafts) => this.#renderDrafts(drafts)),
@@ -147,12 +152,13 @@ export class ThreadView {
   }
 
   #refresh(): void {
-    if (this.#refreshing) {
+    const epoch = this.#epoch;
+    // A loop of an earlier session stops at its next epoch check: it must not swallow this one.
+    if (this.#refreshing === epoch) {
       this.#dirty = true;
       return;
     }
-    this.#refreshing = true;
-    const epoch = this.#epoch;
+    this.#refreshing = epoch;
     void (async () => {
       try {
         do {
@@ -164,7 +170,7 @@ export class ThreadView {
       } catch (error) {
         this.#o.onError(error);
       } finally {
-        this.#refreshing = false;
+        if (this.#refreshing === epoch) this.#refreshing = null;
         if (epoch === this.#epoch) this.#dropLeavingDrafts();
       }
     })();
@@ -172,7 +178,10 @@ export class ThreadView {
 
   async #loadOlder(): Promise<void> {
     const key = this.#key;
-    if (key === null || !this.#hasOlder || this.#loadingOlder || !this.#windowStart) return;
+    // Until the opened session is shown, a scroll event is the old list being
+    // cleared (scrollTop drops to 0), not the user asking for older messages.
+    if (key === null || !this.#shown || !this.#hasOlder || this.#loadingOlder || !this.#windowStart)
+      return;
     this.#loadingOlder = true;
     const epoch = this.#epoch;
     const { scroller, store } = this.#o;
@@ -225,8 +234,13 @@ export class ThreadView {
       ref = next;
     }
     for (const id of this.#elements.keys()) if (!keep.has(id)) this.#elements.delete(id);
-    this.#o.loadOlder.hidden = !this.#hasOlder;
-    this.#o.start.hidden = this.#hasOlder || items.length === 0;
+    const { loadOlder, start } = this.#o;
+    const hadFocus = document.activeElement === loadOlder;
+    loadOlder.hidden = !this.#hasOlder;
+    start.hidden = this.#hasOlder || items.length === 0;
+    // The last page came in while the button had focus (reaching it scrolls to
+    // the top, which loads too): focus moves on to the start, not to the body.
+    if (hadFocus && loadOlder.hidden && !start.hidden) start.focus();
     if (stick) this.#scrollToBottom();
   }
 

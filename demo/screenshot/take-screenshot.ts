@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { newChat, openDemo, send, waitForReplies } from '../../e2e/demo-app.js';
 
-const SEED = fileURLToPath(new URL('../../../shared/fixtures/seed/events.jsonl', import.meta.url));
+const SEED = fileURLToPath(new URL('../../test/fixtures/reference/events.jsonl', import.meta.url));
 const OUT = fileURLToPath(new URL('../../docs/demo.png', import.meta.url));
 
 test('docs/demo.png', async ({ page }) => {

@@ -9,18 +9,12 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
-import {
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  gotoHarness,
-  muteViteClient,
-  removeTempDirs,
-  tempDir,
-} from './kit.js';
+import { CHROMIUM_PATH, removeTempProfiles, tempProfile } from '../chromium.js';
+import { CHROMIUM_ARGS, gotoHarness, muteViteClient } from './kit.js';
 
 const MESSAGES = Number(process.env.JOURNAL_SIZE_MESSAGES ?? 600);
 
-test.afterEach(() => removeTempDirs());
+test.afterEach(() => removeTempProfiles());
 
 /** Bytes of the regular files under `dir`. */
 function bytesUnder(dir: string): number {
@@ -31,7 +25,7 @@ function bytesUnder(dir: string): number {
 
 test(`the journal of ${MESSAGES} chat messages takes less than half the database's space on disk`, async () => {
   test.setTimeout(120_000);
-  const profile = tempDir('journal-size');
+  const profile = tempProfile('journal-size');
   const launch = async () => {
     const context = await chromium.launchPersistentContext(profile.dir, {
       executablePath: CHROMIUM_PATH,
@@ -125,6 +119,6 @@ test(`the journal of ${MESSAGES} chat messages takes less than half the database
     expect(figures.ratioAfterWrites).toBeLessThan(0.5);
     expect(figures.ratioAfterRelaunch).toBeLessThan(0.5);
   } finally {
-    profile.remove();
+    await profile.remove();
   }
 });

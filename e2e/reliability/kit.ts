@@ -1,70 +1,21 @@
 /**
- * Shared pieces of the reliability suite (issue 8): launching Chromium the
- * ways the hazards need, and `window.kit`, page-side helpers installed with
+ * Shared pieces of the reliability suite (issue 8): the suite's Chromium flags
+ * and bare browser (started by ../chromium.ts), and `window.kit`, page-side helpers installed with
  * `installKit(page)` (they run inside the page, so they only use `window.sessionlog`).
  */
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, Page } from '@playwright/test';
 import type { AnyEvent, EventStore } from '../../src/index.js';
+import { BASE_ARGS, type BareChromium, launchBareChromium, processesOf } from '../chromium.js';
 import { DEV_URL } from '../ports.js';
 
 export const BASE_URL = DEV_URL;
 export const HARNESS_URL = `${BASE_URL}/harness.html`;
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-/** Chromium flags; RELIABILITY_CHROMIUM_ARGS adds more (e.g. `--enable-features=IdbSqliteBackingStore`). */
-export const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  ...(process.env.RELIABILITY_CHROMIUM_ARGS?.split(' ').filter(Boolean) ?? []),
-];
-
-const tempDirs = new Set<string>();
-
-/** A fresh temporary directory (a browser profile); removed by the returned function. */
-export function tempDir(label: string): { dir: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), `sessionlog-${label}-`));
-  tempDirs.add(dir);
-  return {
-    dir,
-    remove: () => {
-      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-      tempDirs.delete(dir);
-    },
-  };
-}
-
-/** Removes what a test left (one that timed out never reaches its `finally`), killing its processes. */
-export function removeTempDirs(): void {
-  for (const dir of tempDirs) {
-    for (const pid of processesOf(dir)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  }
-  tempDirs.clear();
-}
-
-/** Pids of the processes whose command line names `profile` (a browser's user data dir). */
-export function processesOf(profile: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(profile)) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+/** Flags RELIABILITY_CHROMIUM_ARGS adds (e.g. `--enable-features=IdbSqliteBackingStore`). */
+const EXTRA_ARGS = process.env.RELIABILITY_CHROMIUM_ARGS?.split(' ').filter(Boolean) ?? [];
+/** Chromium flags of the suite's browsers. */
+export const CHROMIUM_ARGS = [...BASE_ARGS, ...EXTRA_ARGS];
 
 /**
  * Replaces the dev server's HMR client with an empty module. The client
@@ -93,55 +44,13 @@ export async function gotoHarness(page: Page, query = ''): Promise<void> {
 }
 
 /**
- * Chromium started by hand and driven over CDP with Playwright's default
- * overrides off. Playwright's own launch enables focus emulation, which keeps
- * every page "visible" so `Page.setWebLifecycleState` cannot freeze it, and
- * passes `--disable-back-forward-cache`; this browser has neither.
+ * A Chromium started by hand (see launchBareChromium in ../chromium.ts) with
+ * the suite's flags, its dev server's HMR client muted.
  */
-export async function launchBareChromium(): Promise<{
-  browser: Browser;
-  context: BrowserContext;
-  close(): Promise<void>;
-}> {
-  const profile = tempDir('bare');
-  const child = spawn(
-    CHROMIUM_PATH,
-    [
-      '--headless',
-      '--no-sandbox',
-      ...CHROMIUM_ARGS,
-      '--no-first-run',
-      '--no-default-browser-check',
-      '--remote-debugging-port=0',
-      `--user-data-dir=${profile.dir}`,
-      'about:blank',
-    ],
-    { stdio: 'ignore' },
-  );
-  const portFile = join(profile.dir, 'DevToolsActivePort');
-  let port = '';
-  for (let i = 0; i < 300 && !port; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (existsSync(portFile)) port = readFileSync(portFile, 'utf8').split('\n')[0] ?? '';
-  }
-  if (!port) {
-    child.kill('SIGKILL');
-    throw new Error('Chromium did not open its DevTools port');
-  }
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { noDefaults: true });
-  const context = browser.contexts()[0]!;
-  await muteViteClient(context);
-  return {
-    browser,
-    context,
-    close: async () => {
-      await browser.close().catch(() => {});
-      child.kill('SIGKILL');
-      for (let i = 0; i < 300 && processesOf(profile.dir).length > 0; i++)
-        await new Promise((r) => setTimeout(r, 10));
-      profile.remove();
-    },
-  };
+export async function bareChromium(): Promise<BareChromium> {
+  const bare = await launchBareChromium({ args: EXTRA_ARGS });
+  await muteViteClient(bare.context);
+  return bare;
 }
 
 /** Pid of the browser process, from CDP; the profile's command line as a fallback. */

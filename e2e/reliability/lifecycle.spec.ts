@@ -3,13 +3,14 @@
  * while other tabs write, and a tab put in the back/forward cache while others
  * write. Both must catch up with the log when they come back.
  *
- * These run in a Chromium started by hand (kit.launchBareChromium): Playwright's
+ * These run in a Chromium started by hand (launchBareChromium in e2e/chromium.ts): Playwright's
  * own launch enables focus emulation, which keeps a page "visible" so it
  * cannot be frozen, and disables the back/forward cache.
  */
 import { type CDPSession, expect, type Page, test } from '@playwright/test';
 import type { EventStore } from '../../src/index.js';
-import { installKit, launchBareChromium, openPage, removeTempDirs, uniqueDb } from './kit.js';
+import { type BareChromium, removeTempProfiles } from '../chromium.js';
+import { installKit, bareChromium as launch, openPage, uniqueDb } from './kit.js';
 
 const KEYS = ['agent:life:a', 'agent:life:b', 'agent:life:c'];
 
@@ -66,23 +67,23 @@ async function view(page: Page) {
 }
 
 // Each test's own Chromium; closed after the test even when it times out.
-const launched = new Set<Awaited<ReturnType<typeof launchBareChromium>>>();
+const launched = new Set<BareChromium>();
 async function bareChromium() {
-  const bare = await launchBareChromium();
+  const bare = await launch();
   launched.add(bare);
   return bare;
 }
 test.afterEach(async () => {
   for (const bare of launched) await bare.close();
   launched.clear();
-  removeTempDirs();
+  await removeTempProfiles();
 });
 
 const setState = (cdp: CDPSession, state: 'frozen' | 'active') =>
   cdp.send('Page.setWebLifecycleState', { state });
 
 test('a frozen tab catches up when it resumes: writes, deletions and writes of a tab without the channel', async () => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen');
@@ -142,7 +143,7 @@ test('a frozen tab catches up when it resumes: writes, deletions and writes of a
 });
 
 test('a tab frozen with its own commit in flight: other tabs wait, nothing is lost, all converge', async () => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen-busy');
@@ -204,7 +205,7 @@ test('a tab frozen with its own commit in flight: other tabs wait, nothing is lo
 });
 
 test('back/forward cache: a restored tab catches up from the log; a tab evicted by a channel message reloads and catches up', async () => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('bfcache');
@@ -267,7 +268,7 @@ test('back/forward cache: a restored tab catches up from the log; a tab evicted 
 });
 
 test('an upgrade by another tab while a tab is frozen: it completes once that tab resumes and closes cleanly', async () => {
-  test.setTimeout(60_000);
+  test.setTimeout(120_000);
   const bare = await bareChromium();
   try {
     const name = uniqueDb('frozen-upgrade');

@@ -18,16 +18,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
-import {
-  BASE_URL,
-  browserPid,
-  CHROMIUM_ARGS,
-  CHROMIUM_PATH,
-  muteViteClient,
-  processesOf,
-  removeTempDirs,
-  tempDir,
-} from './kit.js';
+import { CHROMIUM_PATH, processesOf, removeTempProfiles, tempProfile } from '../chromium.js';
+import { BASE_URL, browserPid, CHROMIUM_ARGS, muteViteClient } from './kit.js';
 
 const KILLS = Number(process.env.OPFS_KILLS ?? 4);
 const WIPED = 'IndexedDB recovering from a corrupted (and deleted) database';
@@ -38,7 +30,7 @@ declare global {
   }
 }
 
-test.afterEach(() => removeTempDirs());
+test.afterEach(() => removeTempProfiles());
 
 /** What a relaunch found in the file. */
 interface FileCheck {
@@ -53,7 +45,7 @@ interface FileCheck {
 
 test(`OPFS experiment: a flushed FileSystemSyncAccessHandle write survives ${KILLS} browser SIGKILLs`, async () => {
   test.setTimeout(30_000 + KILLS * 15_000);
-  const profile = tempDir('opfs-kill');
+  const profile = tempProfile('opfs-kill');
   const stats = {
     kills: 0,
     acked: 0,
@@ -203,6 +195,6 @@ test(`OPFS experiment: a flushed FileSystemSyncAccessHandle write survives ${KIL
     test.info().annotations.push({ type: 'opfs kill stats', description: JSON.stringify(stats) });
     expect(stats.kills).toBe(KILLS);
   } finally {
-    profile.remove();
+    await profile.remove();
   }
 });

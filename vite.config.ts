@@ -19,6 +19,9 @@ const isExternal = (id: string) =>
   [...deps, ...peers].some((dep) => id === dep || id.startsWith(`${dep}/`));
 
 export default defineConfig({
+  // Relative asset URLs: the journal's worker is found next to the library
+  // (`new URL('./assets/worker-….js', import.meta.url)`), which the app's bundler follows.
+  base: './',
   build: {
     target: 'es2022',
     sourcemap: true,

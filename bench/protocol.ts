@@ -10,6 +10,7 @@ export type Durability = 'relaxed' | 'strict';
 export type BurstImpl =
   | 'sessionlog'
   | 'sessionlog-batch'
+  | 'sessionlog-no-journal'
   | 'raw-one-tx'
   | 'raw-one-tx-3-indexes'
   | 'raw-tx-per-event'
@@ -19,7 +20,7 @@ export type BurstImpl =
   | 'tinybase-autosave';
 
 /** Scenarios 2–6 compare sessionlog with plain IndexedDB (and the channel itself). */
-export type ReadImpl = 'sessionlog' | 'raw';
+export type ReadImpl = 'sessionlog' | 'sessionlog-no-journal' | 'raw';
 export type CrossTabImpl = 'sessionlog' | 'raw-ping' | 'raw-commit-ping';
 export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-cursor';
 

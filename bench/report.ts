@@ -181,6 +181,27 @@ export function goals(results: Result[]): Goal[] {
     results.find((r) => r.scenario === 'subscribed-append-p50/relaxed' && !r.reference)?.ratio,
     (v) => v <= 1.2,
   );
+  // Issue 16: the journal's cost, the same build with and without it.
+  const withJournal = (scenario: string) =>
+    results.find((r) => r.scenario === `journal-cost/${scenario}` && !r.reference)?.ratio;
+  for (const mode of ['relaxed', 'strict']) {
+    add(
+      16,
+      `journal: sequential append p50 (${mode}) ≤ 1.25× without it`,
+      withJournal(`sequential-append-p50/${mode}`),
+      (v) => v <= 1.25,
+    );
+  }
+  for (const scenario of new Set(
+    results.filter((r) => r.scenario.startsWith('journal-cost/burst-')).map((r) => r.scenario),
+  )) {
+    const name = scenario.slice('journal-cost/'.length);
+    add(16, `journal: ${name} time ≤ 1.1× without it`, withJournal(name), (v) => v <= 1.1);
+  }
+  const coldJournal = results.find(
+    (r) => r.scenario.startsWith('journal-cost/cold-open-') && !r.reference,
+  );
+  add(16, 'journal: cold open ≤ 1.1× without it', coldJournal?.ratio, (v) => v <= 1.1);
   return out;
 }
 
@@ -268,7 +289,7 @@ export function markdown(results: Result[], env: Env): string {
     `sessionlog against raw IndexedDB, Dexie and TinyBase in headless Chromium, measured ${date}${env.quick ? ' (**quick run: fewer repetitions, smaller data — not for comparison**)' : ''}.`,
     'Every figure is a median over repetitions (min–max beside it); **ratio = median ÷ median of the reference row ★ of the same scenario** (lower is better for every unit). The machine-readable form is [benchmarks.json](benchmarks.json): an array of `{ scenario, implementation, median, min, max, unit, ratio }`.',
     '',
-    '## Goals (issue 7)',
+    '## Goals (issues 7 and 16)',
     '',
     '| # | goal | measured | |',
     '|---|---|---|---|',

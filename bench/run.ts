@@ -196,6 +196,7 @@ async function repeat(label: string, body: (rep: number, measured: boolean) => P
 const BURST_NAMES: Record<BurstImpl, string> = {
   sessionlog: 'sessionlog (append per event, concurrent)',
   'sessionlog-batch': 'sessionlog (one append of an array)',
+  'sessionlog-no-journal': 'sessionlog (append per event, concurrent), journal: false',
   'raw-one-tx': 'raw IndexedDB, one transaction',
   'raw-one-tx-3-indexes': "raw IndexedDB, one transaction, with sessionlog's 3 indexes",
   'raw-tx-per-event': 'raw IndexedDB, one transaction per event (naive)',
@@ -207,7 +208,7 @@ const BURST_NAMES: Record<BurstImpl, string> = {
 
 async function scenarioBurst(page: Page, hasStore: boolean) {
   const impls: BurstImpl[] = [
-    ...(hasStore ? (['sessionlog', 'sessionlog-batch'] as const) : []),
+    ...(hasStore ? (['sessionlog', 'sessionlog-no-journal', 'sessionlog-batch'] as const) : []),
     'raw-one-tx',
     'raw-one-tx-3-indexes',
     'raw-tx-per-event',
@@ -265,6 +266,7 @@ async function scenarioBurst(page: Page, hasStore: boolean) {
         impl === 'raw-one-tx',
       );
     }
+    if (hasStore) journalCost(`burst-${config.burst}/${durability}`, samples, durability);
   }
   for (const impl of small) {
     record(
@@ -277,8 +279,29 @@ async function scenarioBurst(page: Page, hasStore: boolean) {
   }
 }
 
+/**
+ * The journal's cost: sessionlog with it over the same build without it
+ * (`journal: false`), as a scenario of its own whose reference is the latter.
+ */
+function journalCost(
+  scenario: string,
+  samples: Map<string, number[]>,
+  prefix: string,
+  names: Record<string, string> = BURST_NAMES,
+) {
+  for (const impl of ['sessionlog', 'sessionlog-no-journal']) {
+    record(
+      `journal-cost/${scenario}`,
+      names[impl] ?? impl,
+      samples.get(prefix ? `${prefix}\u0000${impl}` : impl) ?? [],
+      'ms',
+      impl === 'sessionlog-no-journal',
+    );
+  }
+}
+
 async function scenarioSequential(page: Page) {
-  const impls: ReadImpl[] = [SL, 'raw'];
+  const impls: ReadImpl[] = [SL, 'sessionlog-no-journal', 'raw'];
   const p50 = new Map<string, number[]>();
   const p99 = new Map<string, number[]>();
   await repeat('2 sequential', async (rep, measured) => {
@@ -299,6 +322,7 @@ async function scenarioSequential(page: Page) {
   });
   const names: Record<ReadImpl, string> = {
     sessionlog: 'sessionlog append (awaited)',
+    'sessionlog-no-journal': 'sessionlog append (awaited), journal: false',
     raw: 'raw IndexedDB, one put per transaction',
   };
   for (const durability of DURABILITIES) {
@@ -316,6 +340,7 @@ async function scenarioSequential(page: Page) {
         );
       }
     }
+    journalCost(`sequential-append-p50/${durability}`, p50, durability, names);
   }
 }
 
@@ -393,7 +418,7 @@ async function scenarioLatest(page: Page, facts: Facts) {
 async function scenarioCold(page: Page) {
   const prep = await call(page, 'prepareSessions', config.sessions);
   if (prep.events) log(`5 setup: ${prep.events} events stored in ${(prep.ms / 1000).toFixed(1)} s`);
-  const impls: ReadImpl[] = [SL, 'raw'];
+  const impls: ReadImpl[] = [SL, 'sessionlog-no-journal', 'raw'];
   const samples = new Map<ReadImpl, number[]>();
   for (let rep = 0; rep <= config.coldSamples; rep++) {
     if (rep % 4 === 0)
@@ -410,6 +435,7 @@ async function scenarioCold(page: Page) {
   }
   const names: Record<ReadImpl, string> = {
     sessionlog: 'sessionlog openEventStore + listSummaries + getMessages(first, 50)',
+    'sessionlog-no-journal': 'the same, journal: false',
     raw: 'raw open + sessions.getAll + latest 50 of the first session',
   };
   for (const impl of impls) {
@@ -421,6 +447,7 @@ async function scenarioCold(page: Page) {
       impl === 'raw',
     );
   }
+  journalCost(`cold-open-${config.sessions.sessions}-summaries`, samples, '', names);
 }
 
 async function scenarioCrossTab(context: BrowserContext, url: string, a: Page) {

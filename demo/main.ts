@@ -126,13 +126,26 @@ async function boot(): Promise<void> {
   // `npm run demo:sync` serves a sync server at this path (docs/sync.md).
   const syncUrl = import.meta.env.VITE_SESSIONLOG_SYNC;
   if (syncUrl) startSyncPanel(store, syncUrl);
-  if (store.wasReset) {
+  const restored = store.restored;
+  if (restored && restored.events + restored.deletions > 0) {
+    // The journal (a copy of every commit outside IndexedDB) gave back what the database lacked.
+    notices.show({
+      id: 'restored',
+      level: 'info',
+      title: restored.reset
+        ? `Restored ${restored.events} events after the browser reset its database`
+        : `Restored ${restored.events} events the database had lost`,
+      detail: `Your chats are back from sessionlog's journal${restored.deletions ? ` (${restored.deletions} deleted chats stay deleted)` : ''}${restored.damaged ? `; ${restored.damaged} damaged journal records were skipped` : ''}.`,
+    });
+  } else if (store.wasReset) {
     notices.show({
       id: 'reset',
       level: 'warn',
       title: 'The browser reset this app’s storage',
       detail:
-        'The chats stored here were deleted since the last visit (the browser does this to a damaged database after a crash). Import an export to restore them.',
+        store.journal === 'on'
+          ? 'The chats stored here were deleted since the last visit, and the journal held nothing to restore.'
+          : 'The chats stored here were deleted since the last visit (the browser does this to a damaged database after a crash). Import an export to restore them.',
     });
   }
   new App(store).start();

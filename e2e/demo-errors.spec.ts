@@ -70,12 +70,15 @@ test('a full disk: a send fails with a quota notice and the text is kept', async
   await expect(rows(page, 'message_received')).toHaveCount(1);
 });
 
-test('storage the browser reset since the last visit: the page says so', async ({ page }) => {
+test('storage the browser reset since the last visit: the journal restores the chat and the page says so', async ({
+  page,
+}) => {
+  test.setTimeout(60_000);
   await openDemo(page);
   await newChat(page);
-  await send(page, 'this chat will be lost');
+  await send(page, 'this chat comes back');
   // What Chromium does to a damaged database after a crash: delete it (the open
-  // store closes on versionchange; localStorage stays).
+  // store closes on versionchange; localStorage and the journal in OPFS stay).
   await page.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {
@@ -85,10 +88,15 @@ test('storage the browser reset since the last visit: the page says so', async (
       }),
   );
   await page.reload();
-  await expect(page.locator('.notice[data-notice-id="reset"]')).toContainText(
-    'The browser reset this app’s storage',
+  // The restore runs while the store opens, before the app shows anything.
+  await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+  await expect(page.locator('.notice[data-notice-id="restored"]')).toContainText(
+    /Restored \d+ events after the browser reset its database/,
   );
+  await expect(page.locator('.notice[data-notice-id="reset"]')).toHaveCount(0);
+  await expect(rows(page, 'message_received')).toHaveCount(1);
+  await expect(rows(page, 'message_received')).toContainText('this chat comes back');
   await page.reload();
   await expect(page.locator('#app')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('.notice[data-notice-id="reset"]')).toHaveCount(0);
+  await expect(page.locator('.notice[data-notice-id="restored"]')).toHaveCount(0);
 });

@@ -53,6 +53,8 @@ export {
   verifyEvent,
 } from './event.js';
 export { computeEventId } from './ids.js';
+export { destroyEventStore } from './journal/destroy.js';
+export type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
 export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export {
   applyEvent,

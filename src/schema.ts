@@ -4,10 +4,12 @@
  * (deleted sessions), `drafts` (streaming replies in progress) and `meta`
  * (the commit sequence).
  */
+
 import { type DBSchema, type IDBPDatabase, wrap } from 'idb';
 import { EventStoreError } from './errors.js';
 import type { AnyEvent } from './event.js';
 import { randomHex } from './ids.js';
+import type { Watermark } from './journal/journal.js';
 import type { SessionSummary } from './summary.js';
 
 /** Schema version of the database. Bump it with an upgrade step in {@link upgrade}. */
@@ -50,6 +52,11 @@ export interface MetaRecord {
   seq: number;
   /** Random id of this database's lifetime: tab messages must carry it. */
   instance: string;
+  /**
+   * Per journal segment, the last frame this database holds (src/journal):
+   * absent in databases without a journal, which is read as "holds nothing".
+   */
+  journal?: Record<string, Watermark>;
 }
 
 /** The typed schema for idb. */

@@ -17,6 +17,9 @@ import {
   type SessionEvent,
 } from './event.js';
 import { randomOrigin } from './ids.js';
+import { destroyEventStore } from './journal/destroy.js';
+import type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
+import { JournalLink } from './journal/link.js';
 import { type Projection, project } from './projection.js';
 import { type BranchHost, edit, regenerate, setHead } from './store/branches.js';
 import { Committer } from './store/committer.js';
@@ -84,6 +87,7 @@ export class EventStore {
   readonly #committer: Committer;
   readonly #live: LiveState;
   readonly #drafts: DraftManager;
+  readonly #journal: JournalLink;
   #tabs: TabSync | undefined;
   #page: PageLifecycle | undefined;
 
@@ -112,11 +116,32 @@ export class EventStore {
       forgetDrafts: (key) => this.#drafts.forgetSession(key),
       report,
     });
+    this.#journal = new JournalLink(
+      {
+        name: this.name,
+        durability: this.durability,
+        run,
+        parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+        appendRestored: (events) =>
+          this.#committer.append(events, this.durability, undefined, true),
+        readCommit: (seq) => this.#log.commit(seq),
+        restoredDeletions: (tombstones) => {
+          for (const tombstone of tombstones) this.#tabs?.postDelete(tombstone);
+          this.#live.schedule(async () => {
+            await this.#live.catchUp();
+          });
+        },
+        corrupt: (corrupt) => this.#emit('corrupt', corrupt),
+        error: (error) => this.#emit('error', error),
+      },
+      options.journal !== false,
+    );
     this.#committer = new Committer({
       run,
       clock: this.clock,
       check: this.#log,
       durability: this.durability,
+      journal: this.#journal,
       committed: (commit) => {
         this.#tabs?.postCommit(commit);
         this.#live.schedule(() => this.#live.applyCommitted(commit));
@@ -162,7 +187,7 @@ export class EventStore {
       append: (events) => this.append(events),
       parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
     });
-    this.ready = this.#open();
+    this.ready = this.#openAll();
   }
 
   async #open(): Promise<void> {
@@ -186,6 +211,12 @@ export class EventStore {
     this.#page = new PageLifecycle(catchUp);
   }
 
+  /** Opens the database, then the journal (restoring from it what the database lacks). */
+  async #openAll(): Promise<void> {
+    await this.#open();
+    await this.#journal.open(await this.#connection.ready, this.wasReset);
+  }
+
   #onVersionChange(): void {
     this.#drafts.close();
     this.#teardown();
@@ -194,6 +225,7 @@ export class EventStore {
   }
 
   #teardown(): void {
+    void this.#journal.close();
     this.#tabs?.close();
     this.#tabs = undefined;
     this.#page?.close();
@@ -225,6 +257,45 @@ export class EventStore {
    */
   get wasReset(): boolean {
     return this.#connection.wasReset;
+  }
+
+  /**
+   * Whether this store keeps a journal (a second copy of every commit in the
+   * Origin Private File System): `on`, `off` (`journal: false`),
+   * `unavailable` (no OPFS, Web Locks or workers: durability is IndexedDB's
+   * alone) or `failed` (a journal write failed; the store goes on without).
+   */
+  get journal(): JournalStatus {
+    return this.#journal.status;
+  }
+
+  /**
+   * What opening this store restored from the journal (the database had been
+   * reset by the browser, or lacked recent commits), or `undefined` when it
+   * lacked nothing. An app can tell the user, e.g. "restored N events".
+   */
+  get restored(): RestoreReport | undefined {
+    return this.#journal.restored;
+  }
+
+  /**
+   * Reads the whole journal and reports each damaged record as `corrupt`
+   * (store `journal`); the database is not changed. A damaged record only
+   * matters if the database is lost too: then its events cannot be restored.
+   */
+  async verifyJournal(): Promise<JournalCheck> {
+    await this.ready;
+    return this.#journal.verify();
+  }
+
+  /**
+   * Deletes this store's database and journal on purpose: nothing is
+   * restored afterwards. The store closes first; other tabs' stores close
+   * (`versionchange`).
+   */
+  async destroy(): Promise<void> {
+    await this.close();
+    await destroyEventStore(this.name, { indexedDB: this.#connection.factory });
   }
 
   /** Whether the store can still be used. */
@@ -340,8 +411,11 @@ export class EventStore {
    * tombstone still does not fit, the data is gone and the call rejects `quota`.
    */
   async deleteSession(sessionKey: string, options: DeleteOptions = {}): Promise<void> {
-    if (options.at === undefined) await this.#committer.deleteSession(sessionKey);
-    else await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
+    const tombstone =
+      options.at === undefined
+        ? await this.#committer.deleteSession(sessionKey)
+        : await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
+    if (tombstone) await this.#journal.deleted(tombstone);
     await this.#live.idle();
   }
 
@@ -372,6 +446,7 @@ export class EventStore {
     await this.ready.catch(() => {});
     await this.#committer.settled();
     await this.#live.idle();
+    await this.#journal.close();
     this.#connection.close();
     this.#drafts.close();
     this.#teardown();

@@ -18,7 +18,6 @@ import type {
 import { benchKey, conversationKinds, mixedEvents, sessionEvents } from './data.js';
 import { dexieAddEach, dexieBulkAdd, openDexie, tinybaseBurst } from './peers.js';
 import {
-  deleteDb,
   hasGetAllRecords,
   latestByCursor,
   latestByGetAll,
@@ -31,7 +30,7 @@ import {
   txDone,
   withIndexFields,
 } from './raw.js';
-import { hasStore, openStore, type Store } from './sessionlog.js';
+import { destroyStore, hasStore, openStore, type Store } from './sessionlog.js';
 
 declare global {
   interface Window {
@@ -115,16 +114,18 @@ async function burst(args: {
   const { impl, durability, n, run } = args;
   const events = burstEvents(n);
   const name = `burst-${impl}-${durability}-${run}`;
-  await deleteDb(name);
+  await destroyStore(name);
   let ms: number;
   switch (impl) {
     case 'sessionlog':
+    case 'sessionlog-no-journal':
     case 'sessionlog-batch': {
-      const store = await openStore(name, durability);
+      const store = await openStore(name, durability, impl !== 'sessionlog-no-journal');
       const t0 = now();
-      if (impl === 'sessionlog') await Promise.all(events.map((e) => store.append(e)));
-      else await store.append(events);
+      if (impl === 'sessionlog-batch') await store.append(events);
+      else await Promise.all(events.map((e) => store.append(e)));
       ms = now() - t0;
+      checkJournal(store, impl !== 'sessionlog-no-journal');
       await store.close();
       break;
     }
@@ -166,8 +167,14 @@ async function burst(args: {
       break;
   }
   await verifyBurst(impl, name, events);
-  await deleteDb(name);
+  await destroyStore(name);
   return ms;
+}
+
+/** A row that claims to measure the journal must have had one (a failed worker would silently drop it). */
+function checkJournal(store: Store, wanted: boolean) {
+  const expected = wanted ? 'on' : 'off';
+  if (store.journal !== expected) throw new Error(`journal is ${store.journal}, not ${expected}`);
 }
 
 async function sequential(args: {
@@ -180,15 +187,16 @@ async function sequential(args: {
   const warm = 10;
   const events = sessionEvents(9_000 + run, n + warm);
   const name = `seq-${impl}-${durability}-${run}`;
-  await deleteDb(name);
+  await destroyStore(name);
   const latencies: number[] = [];
-  if (impl === 'sessionlog') {
-    const store = await openStore(name, durability);
+  if (impl !== 'raw') {
+    const store = await openStore(name, durability, impl === 'sessionlog');
     for (const [i, e] of events.entries()) {
       const t0 = now();
       await store.append(e);
       if (i >= warm) latencies.push(now() - t0);
     }
+    checkJournal(store, impl === 'sessionlog');
     await store.close();
   } else {
     const db = await openRaw(name);
@@ -199,7 +207,7 @@ async function sequential(args: {
     }
     db.close();
   }
-  await deleteDb(name);
+  await destroyStore(name);
   return latencies;
 }
 
@@ -214,8 +222,8 @@ async function prepareLarge(args: { large: number; small: number }): Promise<Pre
   const tag = `large-${large}-${small}`;
   if (prepared(tag)) return { ms: 0, events: 0, sessions: 0 };
   const t0 = now();
-  await deleteDb('sl-large');
-  await deleteDb('raw-large');
+  await destroyStore('sl-large');
+  await destroyStore('raw-large');
   const store = await openStore('sl-large', 'relaxed');
   const db = await openRaw('raw-large');
   const chunk = 2_000;
@@ -309,8 +317,8 @@ async function prepareSessions(args: {
   const tag = `sessions-${sessions}-${eventsPerSession}`;
   if (prepared(tag)) return { ms: 0, events: 0, sessions: 0 };
   const t0 = now();
-  await deleteDb('sl-sessions');
-  await deleteDb('raw-sessions');
+  await destroyStore('sl-sessions');
+  await destroyStore('raw-sessions');
   const store = await openStore('sl-sessions', 'relaxed');
   const db = await openRaw('raw-sessions');
   const perBatch = 50;
@@ -335,12 +343,13 @@ async function prepareSessions(args: {
 async function coldOpen(args: {
   impl: ReadImpl;
 }): Promise<{ ms: number; summaries: number; page: number }> {
-  if (args.impl === 'sessionlog') {
+  if (args.impl !== 'raw') {
     const t0 = now();
-    const store = await openStore('sl-sessions');
+    const store = await openStore('sl-sessions', undefined, args.impl === 'sessionlog');
     const summaries = await store.listSummaries();
     const page = await store.getMessages(summaries[0]!.sessionKey, { limit: 50 });
     const ms = now() - t0;
+    checkJournal(store, args.impl === 'sessionlog');
     await store.close();
     return { ms, summaries: summaries.length, page: page.messages.length };
   }
@@ -495,7 +504,7 @@ async function prepareSubscribed(args: { sizes: number[] }): Promise<PrepareRepo
     const tag = `subscribed-${size}`;
     if (prepared(tag)) continue;
     const name = `sl-subscribed-${size}`;
-    await deleteDb(name);
+    await destroyStore(name);
     const store = await openStore(name, 'relaxed');
     const key = benchKey(SUBSCRIBED_BASE + size);
     const kinds = messageKinds(size, size);

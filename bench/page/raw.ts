@@ -66,16 +66,6 @@ export function openExisting(name: string): Promise<IDBDatabase> {
   return request(indexedDB.open(name));
 }
 
-export function deleteDb(name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.deleteDatabase(name);
-    req.onsuccess = () => resolve();
-    req.onerror = () => reject(req.error);
-    // Another connection still open: it will be closed by its owner; wait for success.
-    req.onblocked = () => undefined;
-  });
-}
-
 /** All records in one readwrite transaction. */
 export function putAll(
   db: IDBDatabase,

@@ -2,13 +2,33 @@
  * The sessionlog side: the library's real source (the bench page imports
  * src/, built by vite in production mode as an app would build it).
  */
-import { type Durability, type EventStore, openEventStore } from '../../src/index.js';
+import {
+  type Durability,
+  destroyEventStore,
+  type EventStore,
+  openEventStore,
+} from '../../src/index.js';
 
 export type Store = EventStore;
 
 export const hasStore = typeof openEventStore === 'function';
 
-/** Opens a store on database `name`; without `durability`, the store's default. */
-export function openStore(name: string, durability?: Durability): Promise<EventStore> {
-  return openEventStore(durability ? { name, durability } : { name });
+/**
+ * Opens a store on database `name`; without `durability`, the store's
+ * default; `journal: false` for the rows that measure the journal's cost.
+ */
+export function openStore(
+  name: string,
+  durability?: Durability,
+  journal = true,
+): Promise<EventStore> {
+  return openEventStore({ name, journal, ...(durability ? { durability } : {}) });
+}
+
+/**
+ * Deletes database `name` and its journal (a plain deleteDatabase would leave
+ * the journal, and the next store opened on the name would restore from it).
+ */
+export function destroyStore(name: string): Promise<void> {
+  return destroyEventStore(name);
 }

@@ -4,9 +4,10 @@
  * `installKit(page)` (they run inside the page, so they only use `window.sessionlog`).
  */
 
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { AnyEvent, EventStore } from '../../src/index.js';
-import { BASE_ARGS, type BareChromium, launchBareChromium } from '../chromium.js';
+import { BASE_ARGS, type BareChromium, launchBareChromium, processesOf } from '../chromium.js';
 import { DEV_URL } from '../ports.js';
 
 export const BASE_URL = DEV_URL;
@@ -50,6 +51,24 @@ export async function bareChromium(): Promise<BareChromium> {
   const bare = await launchBareChromium({ args: EXTRA_ARGS });
   await muteViteClient(bare.context);
   return bare;
+}
+
+/** Pid of the browser process, from CDP; the profile's command line as a fallback. */
+export async function browserPid(context: BrowserContext, profile: string): Promise<number> {
+  const browser = context.browser();
+  if (browser) {
+    const session = await browser.newBrowserCDPSession();
+    const info = (await session.send('SystemInfo.getProcessInfo')) as {
+      processInfo: Array<{ type: string; id: number }>;
+    };
+    const pid = info.processInfo.find((p) => p.type === 'browser')?.id;
+    if (pid) return pid;
+  }
+  const pids = processesOf(profile).filter(
+    (pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type='),
+  );
+  if (pids.length !== 1) throw new Error(`cannot tell the browser process among ${pids}`);
+  return pids[0]!;
 }
 
 /** A unique database name per test run. */

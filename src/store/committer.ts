@@ -6,6 +6,7 @@
 import type { HybridClock } from '../clock.js';
 import { EventStoreError, validationError } from '../errors.js';
 import { type AnyEvent, parseEvent } from '../event.js';
+import type { CommitJournal } from '../journal/link.js';
 import type { MetaRecord, TombstoneRecord } from '../schema.js';
 import { formatTimestamp, parseTimestamp } from '../timestamp.js';
 import { observeLatest } from './batches.js';
@@ -24,6 +25,8 @@ interface PendingAppend {
   durability: Durability;
   /** Draft records to delete in the same transaction (a finished stream). */
   clearDrafts?: string[];
+  /** Events restored from the journal: not journaled again. */
+  restoring?: boolean;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -39,6 +42,8 @@ export interface CommitterHost {
   committed(commit: Committed): void;
   /** A transaction deleted a session; `kept`: later events of it stayed (a deletion made elsewhere). */
   deleted(tombstone: TombstoneRecord, kept?: boolean): void;
+  /** The journal, written in the same group commit (src/journal/link.ts). */
+  journal?: CommitJournal;
 }
 
 /** Group commit of appends, and deletions. */
@@ -60,10 +65,11 @@ export class Committer {
     input: AnyEvent | readonly AnyEvent[],
     durability: Durability,
     clearDrafts?: string[],
+    restoring = false, // parsed events from the journal
   ): Promise<AppendResult> {
     let events: AnyEvent[];
     try {
-      events = this.#validate(input);
+      events = restoring ? (input as AnyEvent[]) : this.#validate(input);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -75,6 +81,7 @@ export class Committer {
         resolve,
         reject,
         ...(clearDrafts ? { clearDrafts } : {}),
+        ...(restoring ? { restoring } : {}),
       });
       this.#drainSoon();
     });
@@ -116,17 +123,25 @@ export class Committer {
   }
 
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
+    // The journal's frame is written while the transaction runs (not restored events: journaled already).
+    const journal = this.#host.journal;
+    const ticket = journal?.begin(
+      batch.flatMap((p) => (p.restoring ? [] : p.events)),
+      durability,
+    );
     let outcome: Awaited<ReturnType<typeof writeBatch>>;
     try {
       outcome = await this.#host.run((db) =>
         atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
-          writeBatch(tx, batch, this.#host.check),
+          writeBatch(tx, batch, this.#host.check, ticket),
         ),
       );
     } catch (error) {
+      await journal?.refused(ticket);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    await journal?.written(ticket);
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
     if (outcome.committed) this.#host.committed(outcome.committed);
   }

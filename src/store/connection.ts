@@ -119,6 +119,11 @@ export class Connection {
     return this.#state;
   }
 
+  /** The IndexedDB factory it opens with (`destroy` deletes through the same one). */
+  get factory(): IDBFactory | undefined {
+    return this.#factory;
+  }
+
   /** Whether this database replaced one this origin had before (see `EventStore.wasReset`). */
   get wasReset(): boolean {
     return this.#wasReset;

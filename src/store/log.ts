@@ -109,6 +109,12 @@ export class LogReader {
     return this.decodeAll(records);
   }
 
+  /** The events stored by commit `seq` (the journal writes them again when a crash tore its copy). */
+  async commit(seq: number): Promise<AnyEvent[]> {
+    const records = await this.#run((db) => db.getAllFromIndex('events', 'seq', seq));
+    return this.decodeAll(records);
+  }
+
   /** Events of a session with a timestamp strictly after `since`, in order. */
   async eventsSince(sessionKey: string, since: string): Promise<AnyEvent[]> {
     const from = normalizeTimestamp(since, 'since');

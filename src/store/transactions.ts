@@ -6,6 +6,8 @@
 import { type IDBPTransaction, unwrap } from 'idb';
 import type { AnyEvent, SessionEvent } from '../event.js';
 import { isKnownKind } from '../event.js';
+import type { JournalTicket } from '../journal/journal.js';
+import { nextMeta } from '../journal/link.js';
 import { utf8Length } from '../json.js';
 import { messageOf, project } from '../projection.js';
 import {
@@ -95,6 +97,7 @@ export async function writeBatch(
   tx: WriteTx,
   batch: ReadonlyArray<{ events: AnyEvent[]; clearDrafts?: string[] }>,
   check: RecordCheck,
+  ticket?: JournalTicket,
 ): Promise<{ results: AppendResult[]; committed: Committed | undefined }> {
   const all = batch.flatMap((p) => p.events);
   const keys = [...new Set(all.map((e) => e.session_key))];
@@ -145,7 +148,8 @@ export async function writeBatch(
     (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
   );
   for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
-  if (toAdd.length > 0) writes.push(tx.objectStore('meta').put({ ...meta, seq }, 'state'));
+  if (toAdd.length > 0)
+    writes.push(tx.objectStore('meta').put(nextMeta(meta, seq, ticket), 'state'));
   const [addOutcomes] = await Promise.all([addAll(tx, toAdd, seq), Promise.all(writes)]);
   addOutcomes.forEach((outcome, i) => {
     outcomes[addedAt[i]!] = outcome;

@@ -10,8 +10,9 @@ import type { DraftTiming } from '../stream.js';
  * acknowledged, a power cut or OS crash may lose the last moments. `strict`
  * resolves after the data is flushed to disk (about 2× the per-transaction
  * cost, see docs/benchmarks.md); `flush()` gives that guarantee on demand.
- * Neither survives Chromium deleting a damaged database after a crash
- * (docs/durability.md).
+ * Either way the journal (a copy in the Origin Private File System, on by
+ * default) restores what Chromium deletes with a damaged database after a
+ * crash (docs/durability.md).
  */
 export type Durability = 'relaxed' | 'strict';
 
@@ -29,6 +30,13 @@ export interface OpenEventStoreOptions {
   now?: () => number;
   /** Timing of streaming drafts (checkpoint interval, heartbeat, timeout). */
   drafts?: Partial<DraftTiming>;
+  /**
+   * Keep a second copy of every commit in a journal in the Origin Private
+   * File System and restore from it what the database lacks on open (a
+   * database Chromium deleted after a crash); default `true` where OPFS,
+   * Web Locks and workers exist. See docs/durability.md.
+   */
+  journal?: boolean;
 }
 
 /** What an append did with each event. */
@@ -83,7 +91,8 @@ export interface MessagePage {
 
 /** A stored record that failed validation: skipped by reads and reported. */
 export interface CorruptRecord {
-  store: 'events' | 'sessions';
+  /** Where: an IndexedDB object store, or a journal file (key: `<file>@<offset>`). */
+  store: 'events' | 'sessions' | 'journal';
   key: string;
   error: EventStoreError;
 }

@@ -1,0 +1,527 @@
+/**
+ * The journal (DESIGN §10): a second copy of every acknowledged event outside
+ * IndexedDB, in the Origin Private File System, so that a database Chromium
+ * deleted after a crash can be restored.
+ *
+ * Each writing store owns one segment file (held by a Web Lock) and appends
+ * one frame per group commit through the page's journal worker, concurrently
+ * with the IndexedDB transaction; a refused transaction is journaled as such
+ * before its callers hear of it, and deletions are journaled as tombstones.
+ * On open, the segments whose writers are gone are read from the watermark
+ * the database keeps for each (normally the last frame only), and whatever
+ * the database lacks is handed back to the store to replay.
+ */
+import { type DecodedFrame, decodeFrames, encodeFrame } from './frame.js';
+import {
+  addTombstones,
+  commitBatches,
+  compactedRecords,
+  contentsOf,
+  type JournalContents,
+  type JournalRecord,
+} from './records.js';
+import {
+  directory,
+  journalPath,
+  journalUnsupported,
+  listSegments,
+  readFrom,
+  type SegmentFile,
+  segmentFile,
+  segmentLock,
+  takeLock,
+} from './segments.js';
+import { journalWorker, type WorkerClient } from './worker-client.js';
+
+/**
+ * Whether a store keeps a journal: `on`; `off` (turned off with `journal:
+ * false`); `unavailable` (no OPFS, Web Locks or workers here: the store works
+ * as without one); `failed` (a journal write failed; the store goes on without).
+ */
+export type JournalStatus = 'on' | 'off' | 'unavailable' | 'failed';
+
+/** How far the database is known to hold a segment: the last frame committed in both. */
+export interface Watermark {
+  file: string;
+  /** Offset of that frame. */
+  at: number;
+  /** Offset just after it. */
+  end: number;
+  /** The commit sequence of its transaction. */
+  seq?: number;
+}
+
+/** What a store opening on a journal restored from it. */
+export interface RestoreReport {
+  /** Events the database lacked, now stored again. */
+  events: number;
+  /** Session deletions the database lacked, now applied again. */
+  deletions: number;
+  /** Damaged journal records skipped (each also reported as `corrupt`). */
+  damaged: number;
+  /** Whether the database had been reset (deleted and made anew) rather than merely behind. */
+  reset: boolean;
+}
+
+/** What the journal needs from its store. */
+export interface JournalHost {
+  /** Database name. */
+  name: string;
+  /** The watermarks stored in the database, per segment number. */
+  watermarks: Readonly<Record<string, Watermark>>;
+  /** Applies deletions (session key → timestamp) the database lacks; resolves to how many it applied. */
+  restoreDeletions(tombstones: ReadonlyMap<string, string>): Promise<number>;
+  /** Stores events the database lacks, without journaling them again; resolves to how many were added. */
+  restoreEvents(events: readonly unknown[]): Promise<number>;
+  /** The events the database stored in commit `seq` (to journal again a frame the journal lost). */
+  readCommit(seq: number): Promise<unknown[]>;
+  /** Records new watermarks in the database. */
+  saveWatermarks(marks: Record<string, Watermark>): Promise<void>;
+  /** Reports a damaged journal record. */
+  reportDamaged(file: string, at: number, reason: string): void;
+}
+
+/** A commit's journal write, begun before its IndexedDB transaction. */
+export interface JournalTicket {
+  /** What to store in the database with the commit, when known now. */
+  segment: string;
+  watermark: Watermark | undefined;
+  /** Resolves once the frame is written (flushed in strict mode). */
+  written: Promise<void>;
+  /** Journals that the transaction was refused; resolves once written. */
+  refuse(): Promise<void>;
+  /** The transaction completed. */
+  done(): void;
+}
+
+/** What {@link Journal.verify} found. */
+export interface JournalCheck {
+  /** Journal files read. */
+  files: number;
+  /** Good records. */
+  records: number;
+  /** Damaged records (each reported as `corrupt`). */
+  damaged: number;
+}
+
+/** Events replayed per transaction when restoring. */
+const RESTORE_BATCH = 2000;
+
+/** A segment found on open whose writer is gone, locked by this store. */
+interface DeadSegment {
+  segment: number;
+  files: SegmentFile[];
+  release: () => void;
+  /** Where its last file's valid frames end. */
+  end: number;
+  /** Its last file's size. */
+  size: number;
+}
+
+/** A store's journal. Open with {@link Journal.open}. */
+export class Journal {
+  readonly #host: JournalHost;
+  readonly #dir: readonly string[];
+  readonly #worker: WorkerClient;
+  readonly #segment: number;
+  readonly #release: () => void;
+  #file: string;
+  #gen: number;
+  #end: number;
+  readonly #inflight = new Set<Promise<void>>();
+  #compacting: Promise<void> | undefined;
+  #channel: BroadcastChannel | undefined;
+  #closed = false;
+
+  private constructor(
+    host: JournalHost,
+    worker: WorkerClient,
+    own: { segment: number; gen: number; end: number; release: () => void },
+  ) {
+    this.#host = host;
+    this.#dir = journalPath(host.name);
+    this.#worker = worker;
+    this.#segment = own.segment;
+    this.#gen = own.gen;
+    this.#file = segmentFile(own.segment, own.gen);
+    this.#end = own.end;
+    this.#release = own.release;
+    if (typeof BroadcastChannel !== 'undefined') {
+      // Another store deleted a session: drop its records from this segment too.
+      this.#channel = new BroadcastChannel(`sessionlog-journal:${host.name}`);
+      this.#channel.onmessage = (event: MessageEvent<{ d?: unknown; ts?: unknown }>) => {
+        const { d, ts } = event.data ?? {};
+        if (typeof d === 'string' && typeof ts === 'string')
+          void this.compact(new Map([[d, ts]])).catch(() => {});
+      };
+    }
+  }
+
+  /**
+   * Opens the journal of `host.name`: restores into the database what the
+   * segments of stores that are gone hold and the database lacks, then takes
+   * a segment to write. `reason` says why there is no journal.
+   */
+  static async open(
+    host: JournalHost,
+    options: { reset: boolean },
+  ): Promise<{ journal?: Journal; restored?: RestoreReport; reason?: string }> {
+    const unsupported = journalUnsupported();
+    if (unsupported) return { reason: unsupported };
+    const worker = journalWorker();
+    const dir = (await directory(journalPath(host.name), true))!;
+    const found = await listSegments(dir);
+    const dead: DeadSegment[] = [];
+    for (const [segment, files] of found) {
+      const release = await takeLock(segmentLock(host.name, segment));
+      if (release) dead.push({ segment, files, release, end: 0, size: 0 });
+    }
+    let restored: RestoreReport | undefined;
+    let lost: number[];
+    try {
+      ({ report: restored, lost } = await restore(host, dir, dead, options.reset));
+      // Write to the first free segment; a new one if every segment is in use.
+      let own: DeadSegment | undefined = dead.shift();
+      for (const other of dead) other.release();
+      let gen = 0;
+      if (own) {
+        const last = own.files[own.files.length - 1]!;
+        gen = last.gen;
+      } else {
+        for (let segment = 0; !own; segment++) {
+          if (found.has(segment)) continue;
+          const release = await takeLock(segmentLock(host.name, segment));
+          if (release) own = { segment, files: [], release, end: 0, size: 0 };
+        }
+      }
+      const journal = new Journal(host, worker, { ...own, gen, release: own.release });
+      await journal.#start(own);
+      for (const seq of lost) {
+        const events = await host.readCommit(seq);
+        if (events.length === 0) continue;
+        const ticket = journal.commit(events, false);
+        await ticket.written;
+        ticket.done();
+      }
+      return { journal, ...(restored ? { restored } : {}) };
+    } catch (error) {
+      for (const d of dead) d.release();
+      throw error;
+    }
+  }
+
+  /** Opens the segment's file in the worker, cutting a torn tail or merging leftover generations. */
+  async #start(own: DeadSegment): Promise<void> {
+    const last = own.files[own.files.length - 1];
+    if (own.files.length > 1) {
+      // Two generations: a compaction was interrupted. Merge both into a new one.
+      const dir = (await directory(this.#dir, true))!;
+      const frames: DecodedFrame<unknown>[][] = [];
+      for (const { file } of own.files)
+        frames.push(decodeFrames((await readFrom(dir, file, 0)).bytes).frames);
+      await this.#replace(
+        contentsOf(frames),
+        own.files.map((f) => f.file),
+      );
+      return;
+    }
+    // Not awaited: the worker runs requests in order, so the first write waits
+    // for it, and the size is known from the read on open (opening a store
+    // does not wait for the worker to start). A failure surfaces with that write.
+    const file = { dir: this.#dir, file: this.#file };
+    this.#worker.send({ op: 'open', ...file }).catch(() => {});
+    this.#end = last ? Math.min(own.size, own.end) : 0;
+    if (last && own.size > this.#end)
+      this.#worker.send({ op: 'truncate', ...file, size: this.#end }).catch(() => {});
+  }
+
+  /** Which segment this store writes (its key in the database's watermarks). */
+  get segment(): string {
+    return String(this.#segment);
+  }
+
+  /**
+   * Begins journaling a group commit's events; the frame's write runs while
+   * the caller's transaction does.
+   */
+  commit(events: readonly unknown[], strict: boolean): JournalTicket {
+    const frame = encodeFrame({ c: events } satisfies JournalRecord);
+    let at = -1;
+    let written: Promise<void>;
+    if (this.#compacting) {
+      written = this.#compacting.then(() => {
+        at = this.#end;
+        return this.#write(frame, strict);
+      });
+    } else {
+      at = this.#end;
+      written = this.#write(frame, strict);
+    }
+    written.catch(() => {});
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.#inflight.add(settled);
+    const finish = () => {
+      this.#inflight.delete(settled);
+      settle();
+    };
+    return {
+      segment: this.segment,
+      watermark: at < 0 ? undefined : { file: this.#file, at, end: at + frame.length },
+      written,
+      refuse: async () => {
+        try {
+          await written.catch(() => {});
+          if (at >= 0) await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
+        } finally {
+          finish();
+        }
+      },
+      done: finish,
+    };
+  }
+
+  /**
+   * Journals a session's deletion, then drops the session's earlier records
+   * from this store's segment and asks the other writing stores to do the same.
+   */
+  async deleted(sessionKey: string, timestamp: string, strict: boolean): Promise<void> {
+    await this.#compacting;
+    const record = { d: sessionKey, ts: timestamp } satisfies JournalRecord;
+    await this.#write(encodeFrame(record), strict);
+    this.#channel?.postMessage(record);
+    const tombstones = new Map([[sessionKey, timestamp]]);
+    await this.compact(tombstones);
+    await compactDead(
+      this.#host.name,
+      this.#worker,
+      this.#segment,
+      tombstones,
+      this.#host.reportDamaged,
+    );
+  }
+
+  /**
+   * Rewrites this store's segment without refused commits and without the
+   * events of deleted sessions (those it records, and `tombstones`).
+   */
+  compact(tombstones: ReadonlyMap<string, string> = new Map()): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const run = async () => {
+      await Promise.all(this.#inflight);
+      const bytes = new Uint8Array(
+        await this.#worker.send<ArrayBuffer>({
+          op: 'read',
+          dir: this.#dir,
+          file: this.#file,
+          from: 0,
+        }),
+      );
+      const decoded = decodeFrames(bytes);
+      for (const d of decoded.damaged) this.#host.reportDamaged(this.#file, d.at, d.reason);
+      const contents = contentsOf([decoded.frames]);
+      addTombstones(contents, tombstones);
+      await this.#replace(contents, [this.#file]);
+    };
+    const previous = this.#compacting ?? Promise.resolve();
+    const next = previous.then(run);
+    this.#compacting = next;
+    return next.finally(() => {
+      if (this.#compacting === next) this.#compacting = undefined;
+    });
+  }
+
+  /** Writes `contents` compacted as the segment's next generation, replacing `files`. */
+  async #replace(contents: JournalContents, files: string[]): Promise<void> {
+    const gen = this.#gen + 1;
+    const next = segmentFile(this.#segment, gen);
+    const size = await writeCompacted(this.#worker, this.#dir, next, contents, files, true);
+    this.#gen = gen;
+    this.#file = next;
+    this.#end = size;
+  }
+
+  #write(frame: Uint8Array, strict: boolean): Promise<void> {
+    const at = this.#end;
+    this.#end += frame.length;
+    const bytes = frame.buffer as ArrayBuffer;
+    return this.#worker.send(
+      { op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict },
+      [bytes],
+    );
+  }
+
+  /**
+   * Reads every segment of the journal (this store's and those of stores
+   * that are gone; a segment another store is writing is skipped) and reports
+   * each damaged record; resolves to what it found.
+   */
+  async verify(): Promise<JournalCheck> {
+    await this.#compacting;
+    await Promise.all(this.#inflight);
+    const check: JournalCheck = { files: 0, records: 0, damaged: 0 };
+    const dir = await directory(this.#dir, false);
+    if (!dir) return check;
+    for (const [segment, files] of await listSegments(dir)) {
+      const own = segment === this.#segment;
+      const release = own ? undefined : await takeLock(segmentLock(this.#host.name, segment));
+      if (!own && !release) continue;
+      try {
+        for (const { file } of files) {
+          const bytes =
+            own && file === this.#file
+              ? new Uint8Array(
+                  await this.#worker.send<ArrayBuffer>({
+                    op: 'read',
+                    dir: this.#dir,
+                    file,
+                    from: 0,
+                  }),
+                )
+              : (await readFrom(dir, file, 0)).bytes;
+          const decoded = decodeFrames(bytes);
+          for (const d of decoded.damaged) this.#host.reportDamaged(file, d.at, d.reason);
+          check.files++;
+          check.records += decoded.frames.length;
+          check.damaged += decoded.damaged.length;
+        }
+      } finally {
+        release?.();
+      }
+    }
+    return check;
+  }
+
+  /** Lets go of the segment (after its pending writes) so another store can take it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel?.close();
+    await this.#compacting?.catch(() => {});
+    await Promise.all(this.#inflight);
+    await this.#worker.send({ op: 'close', dir: this.#dir, file: this.#file }).catch(() => {});
+    this.#release();
+  }
+}
+
+/**
+ * Reads the dead segments from their watermarks (the whole file where there
+ * is none, or it names another file) and restores what the database lacks.
+ */
+async function restore(
+  host: JournalHost,
+  dir: FileSystemDirectoryHandle,
+  dead: DeadSegment[],
+  reset: boolean,
+): Promise<{ report?: RestoreReport; lost: number[] }> {
+  const frames: DecodedFrame<unknown>[][] = [];
+  const marks: Record<string, Watermark> = {};
+  const lost: number[] = [];
+  let damaged = 0;
+  for (const segment of dead) {
+    const mark = host.watermarks[String(segment.segment)];
+    const single = segment.files.length === 1;
+    for (const { file } of segment.files) {
+      // The database holds the watermark's frame: read after it when the file
+      // reaches its end, from it when it does not (the crash tore it).
+      const watermarked = single && mark?.file === file;
+      const { bytes, size, start } = await readFrom(dir, file, (fileSize) =>
+        !watermarked ? 0 : fileSize >= mark.end ? mark.end : mark.at,
+      );
+      const from = start;
+      const decoded = decodeFrames(bytes, from);
+      for (const d of decoded.damaged) host.reportDamaged(file, d.at, d.reason);
+      damaged += decoded.damaged.length;
+      frames.push(decoded.frames);
+      segment.end = decoded.end;
+      segment.size = size;
+      // The database committed this frame but the crash tore it from the journal:
+      // it is journaled again from the database (it was never acknowledged, but it is kept).
+      if (
+        watermarked &&
+        from === mark.at &&
+        decoded.frames[0]?.at !== from &&
+        mark.seq !== undefined
+      )
+        lost.push(mark.seq);
+      const last = decoded.frames[decoded.frames.length - 1];
+      if (single && last) marks[String(segment.segment)] = { file, at: last.at, end: last.end };
+    }
+  }
+  const contents = contentsOf(frames);
+  let deletions = 0;
+  let events = 0;
+  if (contents.tombstones.size > 0) deletions = await host.restoreDeletions(contents.tombstones);
+  for (const batch of commitBatches(contents, RESTORE_BATCH))
+    events += await host.restoreEvents(batch);
+  if (Object.keys(marks).length > 0) await host.saveWatermarks(marks);
+  if (events === 0 && deletions === 0 && damaged === 0) return { lost };
+  return { report: { events, deletions, damaged, reset }, lost };
+}
+
+/** Writes `contents` compacted into `file` through the worker, then removes `remove`; resolves to its size. */
+async function writeCompacted(
+  worker: WorkerClient,
+  dir: readonly string[],
+  file: string,
+  contents: JournalContents,
+  remove: readonly string[],
+  keepOpen: boolean,
+): Promise<number> {
+  const parts = compactedRecords(contents).map((r) => encodeFrame(r));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  await worker.send({ op: 'replace', dir, file, bytes: bytes.buffer, remove, keepOpen }, [
+    bytes.buffer,
+  ]);
+  return at;
+}
+
+/**
+ * Drops deleted sessions' records from the segments whose writers are gone
+ * (those still writing do it themselves when told).
+ */
+async function compactDead(
+  name: string,
+  worker: WorkerClient,
+  own: number,
+  tombstones: ReadonlyMap<string, string>,
+  report: JournalHost['reportDamaged'],
+): Promise<void> {
+  const path = journalPath(name);
+  const dir = await directory(path, false);
+  if (!dir) return;
+  for (const [segment, files] of await listSegments(dir)) {
+    if (segment === own) continue;
+    const release = await takeLock(segmentLock(name, segment));
+    if (!release) continue;
+    try {
+      const frames: DecodedFrame<unknown>[][] = [];
+      for (const { file } of files) {
+        const decoded = decodeFrames((await readFrom(dir, file, 0)).bytes);
+        for (const d of decoded.damaged) report(file, d.at, d.reason);
+        frames.push(decoded.frames);
+      }
+      const contents = contentsOf(frames);
+      addTombstones(contents, tombstones);
+      const last = files[files.length - 1]!;
+      const next = segmentFile(segment, last.gen + 1);
+      await writeCompacted(
+        worker,
+        path,
+        next,
+        contents,
+        files.map((f) => f.file),
+        false,
+      );
+    } finally {
+      release();
+    }
+  }
+}

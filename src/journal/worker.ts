@@ -1,0 +1,123 @@
+/**
+ * The journal's dedicated worker: the only place `FileSystemSyncAccessHandle`
+ * exists. It holds one open handle per journal segment and does the raw file
+ * I/O the main thread asks for; framing, checks and policy stay on the main
+ * thread (src/journal/journal.ts). Requests on one worker run in arrival order.
+ */
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+interface SyncHandle {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+  getSize(): number;
+  flush(): void;
+  close(): void;
+}
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
+  postMessage(message: WorkerReply, transfer?: Transferable[]): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+const handles = new Map<string, SyncHandle>();
+
+async function directory(path: readonly string[]): Promise<FileSystemDirectoryHandle> {
+  let dir = await navigator.storage.getDirectory();
+  for (const name of path) dir = await dir.getDirectoryHandle(name, { create: true });
+  return dir;
+}
+
+async function open(dir: readonly string[], file: string): Promise<SyncHandle> {
+  const key = [...dir, file].join('/');
+  let handle = handles.get(key);
+  if (!handle) {
+    const fileHandle = await (await directory(dir)).getFileHandle(file, { create: true });
+    handle = await (
+      fileHandle as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }
+    ).createSyncAccessHandle();
+    handles.set(key, handle);
+  }
+  return handle;
+}
+
+function close(dir: readonly string[], file: string): void {
+  const key = [...dir, file].join('/');
+  handles.get(key)?.close();
+  handles.delete(key);
+}
+
+async function handle(
+  request: WorkerRequest,
+): Promise<{ value?: unknown; transfer?: Transferable[] }> {
+  switch (request.op) {
+    case 'open':
+      return { value: (await open(request.dir, request.file)).getSize() };
+    case 'write': {
+      const h = await open(request.dir, request.file);
+      const bytes = new Uint8Array(request.bytes);
+      let done = 0;
+      while (done < bytes.length) done += h.write(bytes.subarray(done), { at: request.at + done });
+      if (request.flush) h.flush();
+      return {};
+    }
+    case 'truncate': {
+      const h = await open(request.dir, request.file);
+      h.truncate(request.size);
+      h.flush();
+      return {};
+    }
+    case 'read': {
+      const h = await open(request.dir, request.file);
+      const size = h.getSize();
+      const bytes = new Uint8Array(Math.max(0, size - request.from));
+      let done = 0;
+      while (done < bytes.length) {
+        const n = h.read(bytes.subarray(done), { at: request.from + done });
+        if (n === 0) break;
+        done += n;
+      }
+      return { value: bytes.buffer, transfer: [bytes.buffer] };
+    }
+    case 'replace': {
+      // Write the new file completely and flush it before the old ones go: a
+      // crash in between leaves both, and reading both is harmless.
+      const h = await open(request.dir, request.file);
+      const bytes = new Uint8Array(request.bytes);
+      h.truncate(0);
+      let done = 0;
+      while (done < bytes.length) done += h.write(bytes.subarray(done), { at: done });
+      h.flush();
+      if (!request.keepOpen) close(request.dir, request.file);
+      const dir = await directory(request.dir);
+      for (const file of request.remove) {
+        close(request.dir, file);
+        await dir.removeEntry(file).catch(() => {});
+      }
+      return {};
+    }
+    case 'close':
+      close(request.dir, request.file);
+      return {};
+  }
+}
+
+// One request at a time, in arrival order (an `open` must finish before the write after it).
+let queue: Promise<unknown> = Promise.resolve();
+scope.onmessage = (event) => {
+  const request = event.data;
+  queue = queue
+    .then(() => handle(request))
+    .then(
+      ({ value, transfer }) => scope.postMessage({ id: request.id, value }, transfer ?? []),
+      (error: unknown) =>
+        scope.postMessage({
+          id: request.id,
+          error: {
+            name: (error as { name?: string })?.name ?? 'Error',
+            message: (error as { message?: string })?.message ?? String(error),
+          },
+        }),
+    );
+};

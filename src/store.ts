@@ -97,6 +97,12 @@ export interface OpenEventStoreOptions {
   now?: () => number;
   /** Timing of streaming drafts (checkpoint interval, heartbeat, timeout). */
   drafts?: Partial<DraftTiming>;
+  /**
+   * How long (ms) a session's live projection outlives its last listener; default 5000. React
+   * unsubscribes and resubscribes whenever the subscribe function changes: within this time that
+   * costs no reload and no notification.
+   */
+  liveGraceMs?: number;
 }
 
 /** What an append did with each event. */
@@ -176,6 +182,8 @@ interface LiveSession {
   listeners: Set<Listener<Projection>>;
   /** Bumped when the session is deleted, so a load started before is discarded. */
   epoch: number;
+  /** Set while nobody listens: the timer that drops the live state after the grace period. */
+  idle: ReturnType<typeof setTimeout> | undefined;
 }
 
 const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
@@ -343,6 +351,7 @@ export class EventStore {
   #lastSeq = 0;
   #sync: Promise<void> = Promise.resolve();
   readonly #live = new Map<string, LiveSession>();
+  readonly #liveGraceMs: number;
   #summaries: Map<string, SessionSummary> | undefined;
   #summariesSnapshot: readonly SessionSummary[] | undefined;
   readonly #sessionListeners = new Set<Listener<readonly SessionSummary[]>>();
@@ -354,6 +363,7 @@ export class EventStore {
     this.clock = new HybridClock(options.now ? { now: options.now } : {});
     this.#factory = 'indexedDB' in options ? options.indexedDB : defaultFactory();
     this.#crossTab = (options.crossTab ?? true) && typeof BroadcastChannel !== 'undefined';
+    this.#liveGraceMs = options.liveGraceMs ?? 5000;
     this.#drafts = new DraftManager(
       {
         origin: this.origin,
@@ -882,6 +892,7 @@ export class EventStore {
     this.#teardown();
     this.#db?.close();
     this.#db = undefined;
+    for (const live of this.#live.values()) clearTimeout(live.idle);
     this.#live.clear();
     this.#sessionListeners.clear();
     this.#emit('close', undefined);
@@ -1059,22 +1070,27 @@ export class EventStore {
   subscribe(sessionKey: string, listener: Listener<Projection>): () => void {
     let live = this.#live.get(sessionKey);
     if (!live) {
-      live = { projection: undefined, listeners: new Set(), epoch: 0 };
+      live = { projection: undefined, listeners: new Set(), epoch: 0, idle: undefined };
       this.#live.set(sessionKey, live);
       this.#load(sessionKey, live);
     }
+    clearTimeout(live.idle);
+    live.idle = undefined;
     live.listeners.add(listener);
     const current = live;
     return () => {
-      current.listeners.delete(listener);
-      if (current.listeners.size === 0 && this.#live.get(sessionKey) === current)
-        this.#live.delete(sessionKey);
+      if (!current.listeners.delete(listener) || current.listeners.size > 0) return;
+      // Kept up to date for a grace period, so a resubscribe (React's) finds it as it was.
+      current.idle = setTimeout(() => {
+        if (current.listeners.size === 0 && this.#live.get(sessionKey) === current)
+          this.#live.delete(sessionKey);
+      }, this.#liveGraceMs);
     };
   }
 
   /**
    * The current projection of a subscribed session, synchronously: `undefined`
-   * until it has loaded (or when nobody subscribes), the same object until it
+   * until it has loaded (or when nobody has subscribed for a grace period), the same object until it
    * changes. A session without events has an empty projection.
    */
   getSnapshot(sessionKey: string): Projection | undefined {

@@ -9,9 +9,10 @@ const chromiumLaunch = {
   args: ['--disable-gpu', '--disable-dev-shm-usage'],
 };
 
-// Every runtime dependency (and its subpath imports, e.g. '@noble/hashes/blake2.js')
+// Every runtime and peer dependency (and its subpath imports, e.g. '@noble/hashes/blake2.js')
 // stays external: the consumer's bundler resolves and dedupes them.
-const deps = Object.keys(pkg.dependencies ?? {});
+const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 const isExternal = (id: string) => deps.some((dep) => id === dep || id.startsWith(`${dep}/`));
 
 export default defineConfig({
@@ -21,9 +22,13 @@ export default defineConfig({
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
     lib: {
-      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      // The main entry and one file per subpath export (package.json "exports").
+      entry: {
+        sessionlog: src('index.ts'),
+        react: src('react/index.ts'),
+      },
       formats: ['es'],
-      fileName: 'sessionlog',
+      fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
       external: isExternal,
@@ -45,6 +50,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Pre-bundled up front: discovering them mid-run makes Vite reload a running test file.
+        optimizeDeps: { include: ['react', 'react-dom', 'react-dom/client'] },
         test: {
           name: 'browser',
           include: ['test/**/*.test.ts'],

@@ -34,6 +34,10 @@ export interface DraftRecord {
   agentId: string;
   model: string;
   text: string;
+  /** Reasoning text so far (absent in drafts of earlier releases: none). */
+  reasoning?: string;
+  /** The event the reply answers (absent: after the last message; `null`: a root). */
+  parentId?: string | null;
   /** Store instance that writes it. */
   writer: string;
   startedAt: number;

@@ -41,6 +41,10 @@ export interface Draft {
   readonly model: string;
   /** Text so far (for an interrupted draft: as of its last checkpoint). */
   readonly text: string;
+  /** Reasoning text so far (empty when the model shows none). */
+  readonly reasoning: string;
+  /** The event the reply answers; `undefined`: after the last message; `null`: a root. */
+  readonly parentId: string | null | undefined;
   readonly startedAt: number;
   /** When its text or heartbeat last arrived (ms since epoch). */
   readonly updatedAt: number;
@@ -54,6 +58,8 @@ export interface Draft {
 export interface StreamOptions {
   agentId: string;
   model: string;
+  /** The event the reply answers (a regenerate names the prompt); default: after the last message. */
+  parentId?: string | null;
 }
 
 /** What a draft's writer can do. */
@@ -62,8 +68,12 @@ export interface StreamHandle {
   readonly sessionKey: string;
   /** Text pushed so far. */
   readonly text: string;
+  /** Reasoning text pushed so far. */
+  readonly reasoning: string;
   /** Appends text. Throws `closed` after `done` or `abort`. */
   push(delta: string): void;
+  /** Appends reasoning text (shown apart from the answer). Throws `closed` after `done` or `abort`. */
+  pushReasoning(delta: string): void;
   /** Commits the whole text as one agent_response event and clears the draft, in one transaction. */
   done(usage: {
     tokens: Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>;
@@ -145,6 +155,7 @@ export class DraftManager {
       agentId: options.agentId,
       model: options.model,
       text: '',
+      ...(options.parentId === undefined ? {} : { parentId: options.parentId }),
       writer: this.#host.origin,
       startedAt: now,
       heartbeat: now,
@@ -197,18 +208,29 @@ export class DraftManager {
       get text() {
         return writer.record.text;
       },
+      get reasoning() {
+        return writer.record.reasoning ?? '';
+      },
       push(delta: string) {
-        if (writer.finished) throw new EventStoreError('closed', `draft ${record.id} is finished`);
-        if (typeof delta !== 'string') throw validationError('delta', 'must be a string');
-        checkWellFormed(delta, 'delta');
-        if (delta === '') return;
-        writer.record = { ...writer.record, text: writer.record.text + delta };
-        writer.dirty = true;
-        manager.#scheduleBroadcast(writer);
+        manager.#append(writer, 'text', delta);
+      },
+      pushReasoning(delta: string) {
+        manager.#append(writer, 'reasoning', delta);
       },
       done: (usage) => manager.#done(writer, usage?.tokens),
       abort: () => manager.#finish(writer, 'aborted'),
     };
+  }
+
+  #append(writer: Writer, field: 'text' | 'reasoning', delta: string): void {
+    const id = writer.record.id;
+    if (writer.finished) throw new EventStoreError('closed', `draft ${id} is finished`);
+    if (typeof delta !== 'string') throw validationError('delta', 'must be a string');
+    checkWellFormed(delta, 'delta');
+    if (delta === '') return;
+    writer.record = { ...writer.record, [field]: (writer.record[field] ?? '') + delta };
+    writer.dirty = true;
+    this.#scheduleBroadcast(writer);
   }
 
   // The writer holds a Web Lock while it lives: when its tab dies or reloads the
@@ -240,14 +262,26 @@ export class DraftManager {
       agentId: d.agentId,
       model: d.model,
       text: d.text,
+      ...(d.reasoning ? { reasoning: d.reasoning } : {}),
+      ...(d.parentId === undefined ? {} : { parentId: d.parentId }),
       startedAt: d.startedAt,
     };
+  }
+
+  /** A draft as subscribers see it, from a record or a tab message. */
+  #view(
+    d: Omit<DraftMessage['draft'], 'status'>,
+    rest: Pick<Draft, 'updatedAt' | 'status' | 'local'>,
+  ): Draft {
+    return { ...d, reasoning: d.reasoning ?? '', parentId: d.parentId, ...rest };
   }
 
   #publishLocal(writer: Writer): void {
     const r = writer.record;
     this.#host.post({ ...this.#wire(r), status: 'streaming' });
-    this.#set({ ...this.#wire(r), updatedAt: Date.now(), status: 'streaming', local: true });
+    this.#set(
+      this.#view(this.#wire(r), { updatedAt: Date.now(), status: 'streaming', local: true }),
+    );
   }
 
   #checkpoint(writer: Writer): void {
@@ -311,7 +345,8 @@ export class DraftManager {
       this.#remove(d.id);
       return;
     }
-    this.#set({ ...d, updatedAt: Date.now(), status: 'streaming', local: false });
+    const { status: _, ...wire } = d;
+    this.#set(this.#view(wire, { updatedAt: Date.now(), status: 'streaming', local: false }));
     this.#ensureTicker();
   }
 
@@ -391,7 +426,7 @@ export class DraftManager {
   }
 
   #fromRecord(r: DraftRecord, status: Draft['status']): Draft {
-    return { ...this.#wire(r), updatedAt: r.heartbeat, status, local: false };
+    return this.#view(this.#wire(r), { updatedAt: r.heartbeat, status, local: false });
   }
 
   async #loadStored(sessionKey: string): Promise<void> {

@@ -47,6 +47,10 @@ export interface DraftMessage extends Envelope {
     agentId: string;
     model: string;
     text: string;
+    /** Reasoning text so far; absent from earlier releases' messages. */
+    reasoning?: string;
+    /** The event the reply answers; absent: after the last message. */
+    parentId?: string | null;
     startedAt: number;
     /** `streaming`, or how it ended: committed as an event, aborted, or gone with its writer. */
     status: 'streaming' | 'done' | 'aborted';
@@ -119,10 +123,25 @@ export function parseTabMessage(
         if (status !== 'streaming' && status !== 'done' && status !== 'aborted')
           return 'bad draft status';
         checkWellFormed(text, 'draft.text');
+        const { reasoning, parentId } = d;
+        if (reasoning !== undefined && !isText(reasoning)) return 'bad draft reasoning';
+        if (parentId !== undefined && parentId !== null && !isText(parentId, 64))
+          return 'bad draft parent';
+        if (reasoning !== undefined) checkWellFormed(reasoning, 'draft.reasoning');
         return {
           ...envelope,
           type: 'draft',
-          draft: { id, sessionKey, agentId, model, text, startedAt, status },
+          draft: {
+            id,
+            sessionKey,
+            agentId,
+            model,
+            text,
+            startedAt,
+            status,
+            ...(reasoning === undefined ? {} : { reasoning }),
+            ...(parentId === undefined ? {} : { parentId }),
+          },
         };
       }
       default:

@@ -32,37 +32,98 @@ export interface SessionStarted {
   channel: string;
   peer_id: string;
 }
+/**
+ * Where a message-carrying event hangs in the conversation tree (DESIGN §8).
+ * Absent: the event follows the previous node in (timestamp, id) order, the
+ * reference's linear log. `null`: the event is a root (a first message, or an
+ * edit of one). An id: that event is the parent, even if not seen yet.
+ */
+export interface TreeLink {
+  parent_id?: string | null;
+}
+
+/** Reasoning text the model showed. */
+export interface ReasoningPart {
+  type: 'reasoning';
+  text: string;
+}
+/** A span of the message's text, placed among the other parts (the full text stays in `content`). */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+/** A source the answer cites: a URL, a document, or both. */
+export interface SourcePart {
+  type: 'source';
+  source_id?: string;
+  url?: string;
+  title?: string;
+  media_type?: string;
+  filename?: string;
+}
+/** A file by reference (a URL: `https:`, `blob:`, `data:`…); its bytes are never in the event. */
+export interface FilePart {
+  type: 'file';
+  media_type: string;
+  url: string;
+  filename?: string;
+  size?: number;
+}
+/** Structured data an app attaches to a message (a chart, a form, a status). */
+export interface DataPart {
+  type: 'data';
+  name: string;
+  /** Any JSON value (validated when the event is made; typed `unknown` as the AI SDK types it). */
+  data: unknown;
+  data_id?: string;
+}
+/** A part of a type this version does not know: kept as written, ignored. */
+export interface UnknownPart {
+  type: string;
+  [field: string]: JsonValue;
+}
+/**
+ * Content that is not plain text, in order. Unknown part types and unknown
+ * fields of known parts are kept as written (forward compatibility).
+ */
+export type MessagePart = ReasoningPart | TextPart | SourcePart | FilePart | DataPart;
+
 /** The user (peer) sent a message. */
-export interface MessageReceived {
+export interface MessageReceived extends TreeLink {
   type: 'message_received';
   content: string;
   attachments: AttachmentMeta[];
+  parts?: MessagePart[];
 }
 /** A message went out to the peer. */
-export interface MessageSent {
+export interface MessageSent extends TreeLink {
   type: 'message_sent';
   content: string;
   message_id: string;
+  parts?: MessagePart[];
 }
-/** The agent called a tool. */
-export interface ToolCalled {
+/** The agent called a tool. `call_id` pairs it with its result. */
+export interface ToolCalled extends TreeLink {
   type: 'tool_called';
   tool_name: string;
   params: JsonValue;
+  call_id?: string;
 }
-/** A tool returned. */
-export interface ToolResult {
+/** A tool returned. `call_id` names the call it answers. */
+export interface ToolResult extends TreeLink {
   type: 'tool_result';
   tool_name: string;
   result: JsonValue;
   success: boolean;
+  call_id?: string;
 }
 /** The model answered, with its token usage. */
-export interface AgentResponse {
+export interface AgentResponse extends TreeLink {
   type: 'agent_response';
   content: string;
   model: string;
   tokens: TokenUsage;
+  parts?: MessagePart[];
 }
 /** The session ended. */
 export interface SessionEnded {
@@ -76,7 +137,16 @@ export interface StateChanged {
   value: JsonValue;
 }
 
-/** The eight kinds of the reference, tagged by `type`. */
+/**
+ * The head of the conversation tree moved to `target_id` (a branch switch).
+ * Not a reference kind: reference-format export leaves it out.
+ */
+export interface HeadSet {
+  type: 'head_set';
+  target_id: string;
+}
+
+/** The eight kinds of the reference plus this library's `head_set`, tagged by `type`. */
 export type EventKind =
   | SessionStarted
   | MessageReceived
@@ -85,7 +155,8 @@ export type EventKind =
   | ToolResult
   | AgentResponse
   | SessionEnded
-  | StateChanged;
+  | StateChanged
+  | HeadSet;
 
 /** The `type` tags of the known kinds. */
 export type EventType = EventKind['type'];
@@ -117,7 +188,8 @@ export type EventKindInput =
       };
     })
   | SessionEnded
-  | StateChanged;
+  | StateChanged
+  | HeadSet;
 
 /**
  * One immutable event. `timestamp` is always normalized (9 fraction digits);
@@ -144,8 +216,10 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
 export const MAX_SESSION_KEY_LENGTH = 1024;
 /** Longest accepted agent id or origin, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 256;
+/** Longest accepted `call_id`, in UTF-16 code units (providers use ~40). */
+export const MAX_CALL_ID_LENGTH = 256;
 
-/** The `type` tags of the known kinds, in the reference's declaration order. */
+/** The `type` tags of the reference's eight kinds, in its declaration order. */
 export const EVENT_TYPES: readonly EventType[] = [
   'session_started',
   'message_received',
@@ -156,14 +230,22 @@ export const EVENT_TYPES: readonly EventType[] = [
   'session_ended',
   'state_changed',
 ];
-const KNOWN = new Set<string>(EVENT_TYPES);
+/** The `type` tags of the kinds this library adds (the reference cannot hold them). */
+export const EXTENSION_TYPES: readonly EventType[] = ['head_set'];
+const REFERENCE_KINDS = new Set<string>(EVENT_TYPES);
+const KNOWN = new Set<string>([...EVENT_TYPES, ...EXTENSION_TYPES]);
 // Counts (sizes, tokens) are u64 in the reference; JSON numbers are exact up to 2^53.
 const MAX_COUNT = 2 ** 53;
 const UNKNOWN_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Whether `kind` is one of the eight known kinds. */
+/** Whether `kind` is one this version knows (the reference's eight, or `head_set`). */
 export function isKnownKind(kind: EventKind | UnknownKind): kind is EventKind {
   return KNOWN.has(kind.type);
+}
+
+/** Whether `kind` is one this library adds to the reference's (`head_set`): its format cannot hold them. */
+export function isExtensionKind(kind: EventKind | UnknownKind): boolean {
+  return KNOWN.has(kind.type) && !REFERENCE_KINDS.has(kind.type);
 }
 
 type Fields = Record<string, unknown>;
@@ -233,19 +315,179 @@ function json(record: Fields, key: string, field: string): JsonValue {
   return toJsonValue(record[key], `${field}.${key}`);
 }
 
-/** Validates a kind and returns it in normal form (defaults filled in, a private copy). */
-function parseKind(value: unknown, allowUnknown: boolean): EventKind | UnknownKind {
+/**
+ * The fields of `record` outside `known`. Strict (what this program writes):
+ * each is an error, a typo caught early. Lenient (what storage, other tabs
+ * and files hold): each is kept as JSON, hashed with the rest and ignored,
+ * so a newer version's fields never make an event look corrupt.
+ */
+function extras(
+  record: Fields,
+  known: readonly string[],
+  field: string,
+  lenient: boolean,
+): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const key of Object.keys(record)) {
+    if (known.includes(key)) continue;
+    const path = field ? `${field}.${key}` : key;
+    if (!lenient) throw validationError(path, 'is not a known field');
+    checkWellFormed(key, path);
+    // defineProperty: a field named "__proto__" stays a field.
+    Object.defineProperty(out, key, {
+      value: toJsonValue(record[key], path),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** A known object with its extras: known fields first (their order is the reference's JSON order). */
+function withExtras<T extends object>(known: T, extra: Record<string, JsonValue>): T {
+  for (const key of Object.keys(extra)) {
+    Object.defineProperty(known, key, {
+      value: extra[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return known;
+}
+
+/** An optional string field: absent (or undefined) stays absent. */
+function optStr(
+  record: Fields,
+  key: string,
+  field: string,
+  opts: { nonEmpty?: boolean; max?: number } = {},
+): string | undefined {
+  return record[key] === undefined ? undefined : str(record, key, field, opts);
+}
+
+/** Sets `key` on `target` unless the value is absent, so absent fields stay omitted (and ids unchanged). */
+function put<T extends object>(target: T, key: string, value: unknown): T {
+  if (value !== undefined) (target as Fields)[key] = value;
+  return target;
+}
+
+function parentId(k: Fields): string | null | undefined {
+  const value = k.parent_id;
+  if (value === undefined || value === null) return value;
+  if (typeof value !== 'string' || !EVENT_ID_PATTERN.test(value)) {
+    throw validationError(
+      'kind.parent_id',
+      `must be an event id (64 lowercase hex characters) or null, got ${typeof value === 'string' ? `"${value.slice(0, 70)}"` : typeName(value)}`,
+    );
+  }
+  return value;
+}
+
+const callId = (k: Fields) =>
+  optStr(k, 'call_id', 'kind', { nonEmpty: true, max: MAX_CALL_ID_LENGTH });
+
+const PART_FIELDS: Record<string, readonly string[]> = {
+  reasoning: ['type', 'text'],
+  text: ['type', 'text'],
+  source: ['type', 'source_id', 'url', 'title', 'media_type', 'filename'],
+  file: ['type', 'media_type', 'url', 'filename', 'size'],
+  data: ['type', 'name', 'data', 'data_id'],
+};
+
+function parsePart(value: unknown, path: string, lenient: boolean): MessagePart | UnknownPart {
+  const p = asRecord(value, path);
+  const type = p.type;
+  if (typeof type !== 'string')
+    throw validationError(`${path}.type`, `must be a string, got ${typeName(type)}`);
+  const fields = PART_FIELDS[type];
+  if (!fields) {
+    if (!lenient) {
+      throw validationError(
+        `${path}.type`,
+        `"${type.slice(0, 64)}" is not one of ${Object.keys(PART_FIELDS).join(', ')}`,
+      );
+    }
+    if (!UNKNOWN_TYPE_PATTERN.test(type))
+      throw validationError(`${path}.type`, 'must be snake_case, at most 64 characters');
+    return toJsonValue(p, path) as UnknownPart;
+  }
+  const extra = extras(p, fields, path, lenient);
+  let part: MessagePart;
+  switch (type) {
+    case 'reasoning':
+    case 'text':
+      part = { type, text: str(p, 'text', path) };
+      break;
+    case 'source': {
+      const source: SourcePart = { type };
+      for (const key of ['source_id', 'url', 'title', 'media_type', 'filename'])
+        put(source, key, optStr(p, key, path));
+      if (source.url === undefined && source.source_id === undefined)
+        throw validationError(`${path}.url`, 'is missing (a source needs a url or a source_id)');
+      part = source;
+      break;
+    }
+    case 'file': {
+      const file: FilePart = {
+        type,
+        media_type: str(p, 'media_type', path, { nonEmpty: true }),
+        url: str(p, 'url', path, { nonEmpty: true }),
+      };
+      put(file, 'filename', optStr(p, 'filename', path));
+      if (p.size !== undefined) file.size = count(p.size, `${path}.size`, false) as number;
+      part = file;
+      break;
+    }
+    default: {
+      const data: DataPart = {
+        type: 'data',
+        name: str(p, 'name', path, { nonEmpty: true }),
+        data: json(p, 'data', path),
+      };
+      put(data, 'data_id', optStr(p, 'data_id', path, { nonEmpty: true }));
+      part = data;
+    }
+  }
+  return withExtras(part, extra);
+}
+
+function parts(k: Fields, lenient: boolean): Array<MessagePart | UnknownPart> | undefined {
+  const list = k.parts;
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list))
+    throw validationError('kind.parts', `must be an array, got ${typeName(list)}`);
+  const out: Array<MessagePart | UnknownPart> = [];
+  // A for loop: a sparse array's holes must be errors, not skipped.
+  for (let i = 0; i < list.length; i++) out.push(parsePart(list[i], `kind.parts[${i}]`, lenient));
+  return out;
+}
+
+const LINK = ['parent_id'];
+
+/**
+ * Validates a kind and returns it in normal form (defaults filled in, a
+ * private copy). `lenient` keeps unknown kinds and unknown fields (see
+ * {@link extras}); strict rejects them.
+ */
+function parseKind(value: unknown, lenient: boolean): EventKind | UnknownKind {
   const f = 'kind';
   const k = asRecord(value, f);
   const type = k.type;
   if (typeof type !== 'string')
     throw validationError('kind.type', `must be a string, got ${typeName(type)}`);
+  const known = (fields: readonly string[]) => extras(k, ['type', ...fields], f, lenient);
   switch (type) {
-    case 'session_started':
-      onlyFields(k, ['type', 'channel', 'peer_id'], f);
-      return { type, channel: str(k, 'channel', f), peer_id: str(k, 'peer_id', f) };
+    case 'session_started': {
+      const extra = known(['channel', 'peer_id']);
+      return withExtras(
+        { type, channel: str(k, 'channel', f), peer_id: str(k, 'peer_id', f) },
+        extra,
+      );
+    }
     case 'message_received': {
-      onlyFields(k, ['type', 'content', 'attachments'], f);
+      const extra = known(['content', 'attachments', ...LINK, 'parts']);
       const content = str(k, 'content', f);
       const list = k.attachments ?? [];
       if (!Array.isArray(list))
@@ -253,7 +495,7 @@ function parseKind(value: unknown, allowUnknown: boolean): EventKind | UnknownKi
       const attachments = list.map((item, i): AttachmentMeta => {
         const path = `kind.attachments[${i}]`;
         const a = asRecord(item, path);
-        onlyFields(a, ['kind', 'mime_type', 'size'], path);
+        const more = extras(a, ['kind', 'mime_type', 'size'], path, lenient);
         const mime = a.mime_type;
         if (mime !== undefined && mime !== null && typeof mime !== 'string') {
           throw validationError(
@@ -262,57 +504,103 @@ function parseKind(value: unknown, allowUnknown: boolean): EventKind | UnknownKi
           );
         }
         if (typeof mime === 'string') checkWellFormed(mime, `${path}.mime_type`);
-        return {
-          kind: str(a, 'kind', path),
-          mime_type: mime ?? null,
-          size: count(a.size, `${path}.size`, true),
-        };
+        return withExtras(
+          {
+            kind: str(a, 'kind', path),
+            mime_type: mime ?? null,
+            size: count(a.size, `${path}.size`, true),
+          },
+          more,
+        );
       });
-      return { type, content, attachments };
+      const out: MessageReceived = { type, content, attachments };
+      put(out, 'parent_id', parentId(k));
+      put(out, 'parts', parts(k, lenient));
+      return withExtras(out, extra);
     }
-    case 'message_sent':
-      onlyFields(k, ['type', 'content', 'message_id'], f);
-      return { type, content: str(k, 'content', f), message_id: str(k, 'message_id', f) };
-    case 'tool_called':
-      onlyFields(k, ['type', 'tool_name', 'params'], f);
-      return { type, tool_name: str(k, 'tool_name', f), params: json(k, 'params', f) };
-    case 'tool_result':
-      onlyFields(k, ['type', 'tool_name', 'result', 'success'], f);
-      return {
+    case 'message_sent': {
+      const extra = known(['content', 'message_id', ...LINK, 'parts']);
+      const out: MessageSent = {
+        type,
+        content: str(k, 'content', f),
+        message_id: str(k, 'message_id', f),
+      };
+      put(out, 'parent_id', parentId(k));
+      put(out, 'parts', parts(k, lenient));
+      return withExtras(out, extra);
+    }
+    case 'tool_called': {
+      const extra = known(['tool_name', 'params', ...LINK, 'call_id']);
+      const out: ToolCalled = {
+        type,
+        tool_name: str(k, 'tool_name', f),
+        params: json(k, 'params', f),
+      };
+      put(out, 'parent_id', parentId(k));
+      put(out, 'call_id', callId(k));
+      return withExtras(out, extra);
+    }
+    case 'tool_result': {
+      const extra = known(['tool_name', 'result', 'success', ...LINK, 'call_id']);
+      const out: ToolResult = {
         type,
         tool_name: str(k, 'tool_name', f),
         result: json(k, 'result', f),
         success: bool(k, 'success', f),
       };
+      put(out, 'parent_id', parentId(k));
+      put(out, 'call_id', callId(k));
+      return withExtras(out, extra);
+    }
     case 'agent_response': {
-      onlyFields(k, ['type', 'content', 'model', 'tokens'], f);
+      const extra = known(['content', 'model', 'tokens', ...LINK, 'parts']);
       const content = str(k, 'content', f);
       const model = str(k, 'model', f);
       const t = asRecord(k.tokens, 'kind.tokens');
-      onlyFields(
+      const more = extras(
         t,
         ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'],
         'kind.tokens',
+        lenient,
       );
-      const tokens: TokenUsage = {
-        input_tokens: count(t.input_tokens, 'kind.tokens.input_tokens', false) as number,
-        output_tokens: count(t.output_tokens, 'kind.tokens.output_tokens', false) as number,
-        cache_read_tokens: count(t.cache_read_tokens, 'kind.tokens.cache_read_tokens', true),
-        cache_write_tokens: count(t.cache_write_tokens, 'kind.tokens.cache_write_tokens', true),
-      };
-      return { type, content, model, tokens };
+      const tokens: TokenUsage = withExtras(
+        {
+          input_tokens: count(t.input_tokens, 'kind.tokens.input_tokens', false) as number,
+          output_tokens: count(t.output_tokens, 'kind.tokens.output_tokens', false) as number,
+          cache_read_tokens: count(t.cache_read_tokens, 'kind.tokens.cache_read_tokens', true),
+          cache_write_tokens: count(t.cache_write_tokens, 'kind.tokens.cache_write_tokens', true),
+        },
+        more,
+      );
+      const out: AgentResponse = { type, content, model, tokens };
+      put(out, 'parent_id', parentId(k));
+      put(out, 'parts', parts(k, lenient));
+      return withExtras(out, extra);
     }
-    case 'session_ended':
-      onlyFields(k, ['type', 'reason'], f);
-      return { type, reason: str(k, 'reason', f) };
-    case 'state_changed':
-      onlyFields(k, ['type', 'key', 'value'], f);
-      return { type, key: str(k, 'key', f), value: json(k, 'value', f) };
+    case 'session_ended': {
+      const extra = known(['reason']);
+      return withExtras({ type, reason: str(k, 'reason', f) }, extra);
+    }
+    case 'state_changed': {
+      const extra = known(['key', 'value']);
+      return withExtras({ type, key: str(k, 'key', f), value: json(k, 'value', f) }, extra);
+    }
+    case 'head_set': {
+      const extra = known(['target_id']);
+      const target = k.target_id;
+      if (typeof target !== 'string' || !EVENT_ID_PATTERN.test(target)) {
+        throw validationError(
+          'kind.target_id',
+          `must be an event id (64 lowercase hex characters), got ${typeof target === 'string' ? `"${target.slice(0, 70)}"` : typeName(target)}`,
+        );
+      }
+      return withExtras({ type, target_id: target }, extra);
+    }
     default: {
-      if (!allowUnknown) {
+      if (!lenient) {
         throw validationError(
           'kind.type',
-          `"${type.slice(0, 64)}" is not one of ${EVENT_TYPES.join(', ')}`,
+          `"${type.slice(0, 64)}" is not one of ${[...EVENT_TYPES, ...EXTENSION_TYPES].join(', ')}`,
         );
       }
       if (!UNKNOWN_TYPE_PATTERN.test(type))

@@ -20,6 +20,14 @@ import {
   type ToolResult,
 } from './event.js';
 import type { JsonValue } from './json.js';
+import {
+  buildTree,
+  mergeSorted,
+  type NodeEntry,
+  nodeEntryOf,
+  resolveHead,
+  type TreeNode,
+} from './tree.js';
 
 /** The version of a register: the (timestamp, id) of the event that wrote it. */
 export interface Version {
@@ -63,6 +71,8 @@ export interface ProjectionVersions {
   readonly state: Version | null;
   /** Per custom state key, the last state_changed. */
   readonly customState: Readonly<Record<string, Version>>;
+  /** The last head_set (absent in summaries stored before trees existed: read as `null`). */
+  readonly head?: Version | null;
 }
 
 /** The materialized, immutable view of one session. */
@@ -75,16 +85,26 @@ export interface Projection {
   /** From the first session_started; `"unknown"` if none (as the reference). */
   readonly peerId: string;
   readonly state: SessionState;
-  /** Number of distinct message_received events (as the reference). */
+  /** Number of distinct message_received events (as the reference), on every branch. */
   readonly messageCount: number;
   /** Timestamp of the greatest event, or `null`. */
   readonly lastActivity: string | null;
   /** Id of the greatest event, or `null`. */
   readonly lastEventId: string | null;
-  /** Messages ordered by (timestamp, id). */
+  /** Messages ordered by (timestamp, id), every branch included (the reference's list). */
   readonly messages: readonly Message[];
+  /**
+   * The conversation tree: messages and tool calls ordered by (timestamp, id),
+   * each with its resolved parent and children. See `activePath` and `siblingsOf`.
+   */
+  readonly nodes: readonly TreeNode[];
+  /** The resolved head node: the `head_set` target once seen, else the newest leaf; `null` without nodes. */
+  readonly head: string | null;
+  /** The head register: the target of the last `head_set`, seen or not; `null` if none. */
+  readonly headTarget: string | null;
   /** Custom state, last writer wins per key. A null-prototype object: any key is data. */
   readonly customState: Readonly<Record<string, JsonValue>>;
+  /** Sums over every agent_response, on every branch: what was spent, not what is shown. */
   readonly tokens: TokenTotals;
   readonly versions: ProjectionVersions;
 }
@@ -117,9 +137,12 @@ export function emptyProjection(sessionKey: string): Projection {
       lastActivity: null,
       lastEventId: null,
       messages: [],
+      nodes: [],
+      head: null,
+      headTarget: null,
       customState: record(),
       tokens: NO_TOKENS,
-      versions: { agent: null, peer: null, state: null, customState: record() },
+      versions: { agent: null, peer: null, state: null, customState: record(), head: null },
     },
     true,
   );
@@ -156,10 +179,16 @@ const isAfter = (a: Version, b: Version | null) => b === null || compareEvents(a
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A projection under construction (internal: summaries reuse the register logic). */
-export type RegisterBuilder = Mutable<Omit<Projection, 'versions' | 'messages'>> & {
+export type RegisterBuilder = Mutable<
+  Omit<Projection, 'versions' | 'messages' | 'nodes' | 'head'>
+> & {
   versions: Mutable<ProjectionVersions>;
 };
-type Builder = RegisterBuilder & { messages: readonly Message[] };
+type Builder = RegisterBuilder & {
+  messages: readonly Message[];
+  nodes: readonly TreeNode[];
+  head: string | null;
+};
 
 /** Applies the register effects of one event (everything but the message list). */
 export function applyRegisters(p: RegisterBuilder, event: SessionEvent): void {
@@ -186,6 +215,11 @@ export function applyRegisters(p: RegisterBuilder, event: SessionEvent): void {
       p.channel = kind.channel;
       p.peerId = kind.peer_id;
       p.versions.peer = v;
+    }
+  } else if (kind.type === 'head_set') {
+    if (isAfter(v, p.versions.head ?? null)) {
+      p.headTarget = kind.target_id;
+      p.versions.head = v;
     }
   } else if (kind.type === 'state_changed') {
     if (isAfter(v, p.versions.customState[kind.key] ?? null)) {
@@ -218,8 +252,8 @@ export function addTokens(t: Mutable<TokenTotals>, kind: AgentResponse): void {
   t.cacheWrite += kind.tokens.cache_write_tokens ?? 0;
 }
 
-// Index of the first message not before `v`.
-function lowerBound(messages: readonly Message[], v: Version): number {
+// Index of the first entry not before `v`.
+function lowerBound(messages: readonly Version[], v: Version): number {
   let lo = 0;
   let hi = messages.length;
   while (lo < hi) {
@@ -249,11 +283,14 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
   if (!isKnownKind(event.kind)) return projection; // kept in the log, ignored here
   const known = event as SessionEvent;
   const message = messageOf(known);
+  const node = nodeEntryOf(known);
   let at = -1;
-  if (message) {
-    at = lowerBound(projection.messages, message);
-    if (projection.messages[at]?.id === message.id) return projection; // already applied
+  let nodeAt = -1;
+  if (node) {
+    nodeAt = lowerBound(projection.nodes, node);
+    if (projection.nodes[nodeAt]?.id === node.id) return projection; // already applied
   }
+  if (message) at = lowerBound(projection.messages, message);
   return produce(projection, (draft) => {
     const p = draft as unknown as Builder;
     applyRegisters(p, known);
@@ -269,6 +306,15 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
         p.tokens = t;
       }
     }
+    let nodes = projection.nodes;
+    if (node) {
+      const entries: NodeEntry[] = projection.nodes.slice();
+      entries.splice(nodeAt, 0, node);
+      nodes = buildTree(entries, projection.nodes);
+      p.nodes = nodes;
+    }
+    const head = resolveHead(nodes, p.headTarget);
+    if (head !== projection.head) p.head = head;
   });
 }
 
@@ -300,27 +346,22 @@ export function project(events: Iterable<AnyEvent>, sessionKey?: string): Projec
     messages: [],
   };
   const messages: Message[] = [];
+  const entries: NodeEntry[] = [];
   for (const event of known) {
     applyRegisters(p, event);
     const message = messageOf(event);
     if (message) messages.push(message);
+    const node = nodeEntryOf(event);
+    if (node) entries.push(node);
   }
-  return freeze({ ...p, messages, ...countMessages(messages) }, true);
+  const nodes = buildTree(entries);
+  const head = resolveHead(nodes, p.headTarget);
+  return freeze({ ...p, messages, nodes, head, ...countMessages(messages) }, true);
 }
 
-function mergeMessages(a: readonly Message[], b: readonly Message[]): readonly Message[] {
-  const out: Message[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const c = compareEvents(a[i]!, b[j]!);
-    if (c <= 0) {
-      out.push(a[i++]!);
-      if (c === 0) j++;
-    } else out.push(b[j++]!);
-  }
-  while (i < a.length) out.push(a[i++]!);
-  while (j < b.length) out.push(b[j++]!);
+/** The merged list, reusing `a` or `b` when it already holds everything. */
+function mergeLists<T extends Version>(a: readonly T[], b: readonly T[]): readonly T[] {
+  const out = mergeSorted(a, b);
   if (out.length === a.length) return a;
   return out.length === b.length ? b : out;
 }
@@ -347,7 +388,16 @@ export function mergeProjections(a: Projection, b: Projection): Projection {
     );
   }
   if (a === b) return a;
-  const messages = mergeMessages(a.messages, b.messages);
+  const messages = mergeLists(a.messages, b.messages);
+  const entries = mergeLists(a.nodes, b.nodes);
+  // Links depend on the whole node set: re-derived unless one side already had every node.
+  const nodes = entries === a.nodes || entries === b.nodes ? entries : buildTree(entries, a.nodes);
+  const [headTarget, headV] = later(
+    a.headTarget,
+    a.versions.head ?? null,
+    b.headTarget,
+    b.versions.head ?? null,
+  );
   const [agentId, agentV] = earlier(a.agentId, a.versions.agent, b.agentId, b.versions.agent);
   const [peer, peerV] = earlier<[string, string]>(
     [a.channel, a.peerId],
@@ -379,8 +429,17 @@ export function mergeProjections(a: Projection, b: Projection): Projection {
     lastActivity: last?.timestamp ?? null,
     lastEventId: last?.id ?? null,
     messages,
+    nodes,
+    head: resolveHead(nodes, headTarget),
+    headTarget,
     customState,
-    versions: { agent: agentV, peer: peerV, state: stateV, customState: customV },
+    versions: {
+      agent: agentV,
+      peer: peerV,
+      state: stateV,
+      customState: customV,
+      head: headV,
+    },
   };
   return freeze(merged, true);
 }

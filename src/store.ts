@@ -49,7 +49,7 @@ import {
 import {
   applyEventsToSummary,
   emptySummary,
-  isSummaryOf,
+  readSummary,
   type SessionSummary,
   summaryOf,
 } from './summary.js';
@@ -778,7 +778,8 @@ export class EventStore {
 
   /** The record if it is a valid summary of `key`; else reports it as corrupt. */
   #checkSummary(value: unknown, key: string): SessionSummary | undefined {
-    if (isSummaryOf(value, key)) return value;
+    const summary = readSummary(value, key);
+    if (summary) return summary;
     const error = new EventStoreError(
       'serialization',
       `session summary of "${key}" has a bad shape`,
@@ -961,10 +962,8 @@ export class EventStore {
   async listSummaries(): Promise<SessionSummary[]> {
     const all = await this.#run((db) => db.getAll('sessions'));
     return all
-      .filter(
-        (s): s is SessionSummary =>
-          this.#checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? '') !== undefined,
-      )
+      .map((s) => this.#checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? ''))
+      .filter((s): s is SessionSummary => s !== undefined)
       .sort(byRecentActivity);
   }
 

@@ -13,8 +13,12 @@ import {
   type RegisterBuilder,
 } from './projection.js';
 
-/** What a sidebar shows of a session: its projection less the messages, plus sizes. */
-export interface SessionSummary extends Omit<Projection, 'messages'> {
+/**
+ * What a sidebar shows of a session: its projection less the messages and the
+ * tree (their size grows with the session), plus sizes. The head register
+ * (`headTarget`) is kept: it is one value.
+ */
+export interface SessionSummary extends Omit<Projection, 'messages' | 'nodes' | 'head'> {
   /** Distinct events stored for the session, of every kind. */
   readonly eventCount: number;
   /** Size of those events as canonical JSON, in UTF-8 bytes (what export writes, roughly). */
@@ -23,7 +27,7 @@ export interface SessionSummary extends Omit<Projection, 'messages'> {
 
 /** The summary of a session with no events. */
 export function emptySummary(sessionKey: string): SessionSummary {
-  const { messages: _, ...rest } = emptyProjection(sessionKey);
+  const { messages: _, nodes: _n, head: _h, ...rest } = emptyProjection(sessionKey);
   return { ...rest, eventCount: 0, bytes: 0 };
 }
 
@@ -33,7 +37,7 @@ export function summaryOf(
   eventCount: number,
   bytes: number,
 ): SessionSummary {
-  const { messages: _, ...rest } = projection;
+  const { messages: _, nodes: _n, head: _h, ...rest } = projection;
   return { ...rest, eventCount, bytes };
 }
 
@@ -75,11 +79,23 @@ const isVersion = (v: unknown) =>
   v === null || (isObject(v) && isText(v.timestamp) && isText(v.id));
 
 /**
- * Whether a record read from the `sessions` store has the shape of the
- * summary of `sessionKey`. A record that does not is corrupt: the store skips
- * it, reports it, and rebuilds it from the log on the next write.
+ * The summary of `sessionKey` read from the `sessions` store, or `undefined`
+ * when the record does not have its shape (it is corrupt: the store skips it,
+ * reports it, and rebuilds it from the log on the next write). A summary
+ * written before trees existed has no head register: it reads as "no head
+ * set", which is what it was, so the stored layout needs no upgrade.
  */
-export function isSummaryOf(value: unknown, sessionKey: string): value is SessionSummary {
+export function readSummary(value: unknown, sessionKey: string): SessionSummary | undefined {
+  if (!isSummaryOf(value, sessionKey)) return undefined;
+  if (value.headTarget !== undefined && value.versions.head !== undefined) return value;
+  return {
+    ...value,
+    headTarget: value.headTarget ?? null,
+    versions: { ...value.versions, head: value.versions.head ?? null },
+  };
+}
+
+function isSummaryOf(value: unknown, sessionKey: string): value is SessionSummary {
   if (!isObject(value) || value.sessionKey !== sessionKey) return false;
   const { tokens, versions } = value;
   return (
@@ -100,6 +116,8 @@ export function isSummaryOf(value: unknown, sessionKey: string): value is Sessio
     isVersion(versions.peer) &&
     isVersion(versions.state) &&
     isObject(versions.customState) &&
-    Object.values(versions.customState).every(isVersion)
+    Object.values(versions.customState).every(isVersion) &&
+    (value.headTarget === undefined || value.headTarget === null || isText(value.headTarget)) &&
+    (versions.head === undefined || isVersion(versions.head))
   );
 }

@@ -5,7 +5,7 @@
  * through {@link TransferHost} only.
  */
 import { EventStoreError, validationError } from './errors.js';
-import type { AnyEvent } from './event.js';
+import { type AnyEvent, isExtensionKind } from './event.js';
 import { type LineSource, readLines } from './jsonl.js';
 import { toReferenceEventJson } from './reference.js';
 
@@ -34,7 +34,13 @@ export interface TransferHost {
   parse(value: unknown): AnyEvent;
 }
 
-/** Export formats: this library's JSON, or the Rust reference's (ids as 32 numbers, no origin). */
+/**
+ * Export formats: this library's JSON, or the Rust reference's (ids as 32
+ * numbers, no origin). The reference's format cannot hold the kinds this
+ * library adds: a reference export leaves out `head_set` events (the branch a
+ * UI showed; the tree itself survives in `parent_id`). Tree links (`parent_id`), `call_id` and
+ * `parts` stay inside their kinds, where the reference's parser ignores them.
+ */
 export type ExportFormat = 'sessionlog' | 'reference';
 
 /** Options of {@link EventStore.exportEvents}. */
@@ -108,8 +114,13 @@ export function exportEvents(
           continue;
         }
         after = last;
-        for (const event of events) controller.enqueue(`${toLine(event)}\n`);
-        if (events.length > 0) return; // a page of only corrupt records reads on
+        let written = 0;
+        for (const event of events) {
+          if (options.format === 'reference' && isExtensionKind(event.kind)) continue;
+          controller.enqueue(`${toLine(event)}\n`);
+          written++;
+        }
+        if (written > 0) return; // a page of only corrupt or left-out records reads on
       }
     },
   });

@@ -12,6 +12,7 @@ import {
   compareEvents,
   createEvent,
   type EventKindInput,
+  type MessagePart,
   type SessionEvent,
 } from '../src/event.js';
 import type { JsonValue } from '../src/json.js';
@@ -22,6 +23,7 @@ import {
   type Projection,
   project,
 } from '../src/projection.js';
+import { activePath, siblingsOf } from '../src/tree.js';
 
 const RUNS = { numRuns: 1000 };
 const KEY = 'agent:default:main';
@@ -57,6 +59,14 @@ const kindArb: fc.Arbitrary<EventKindInput> = fc.oneof(
       .map((b) => (b ? [{ kind: 'image', mime_type: 'image/png', size: 1 }] : [])),
   }),
   fc.record({
+    type: fc.constant('message_received' as const),
+    content: textArb,
+    parts: fc.constantFrom<MessagePart[]>(
+      [{ type: 'file', media_type: 'image/png', url: 'https://x/a.png' }],
+      [{ type: 'data', name: 'chart', data: { n: 1 } }],
+    ),
+  }),
+  fc.record({
     type: fc.constant('message_sent' as const),
     content: textArb,
     message_id: fc.constantFrom('m1', 'm2'),
@@ -73,6 +83,10 @@ const kindArb: fc.Arbitrary<EventKindInput> = fc.oneof(
     content: textArb,
     model: fc.constantFrom('m-a', 'm-b'),
     tokens: tokensArb,
+    parts: fc.constantFrom<MessagePart[] | undefined>(undefined, [
+      { type: 'reasoning', text: 'because' },
+      { type: 'source', url: 'https://example.com', title: 'Example' },
+    ]),
   }),
   fc.record({ type: fc.constant('session_ended' as const), reason: textArb }),
   fc.record({ type: fc.constant('state_changed' as const), key: stateKeyArb, value: jsonArb }),
@@ -314,6 +328,220 @@ describe('the projection is a CRDT', () => {
           expect(() => P([...a, ...b])).toThrow(EventStoreError);
           expect(() => applyEvent(pa, b[0]!)).toThrow(EventStoreError);
         }
+      }),
+      RUNS,
+    );
+  });
+});
+
+/**
+ * Trees and heads (DESIGN §8, issue 13). A small pool where links resolve
+ * often: each event names an earlier pool event as its parent (or none, or
+ * `null`, or an id never made), and `head_set` events target pool events or
+ * an id never made. With 12 timestamps, a parent often sorts after its child,
+ * which the tree must ignore the same way in every order.
+ */
+const UNSEEN = 'f'.repeat(64);
+const treeSpecArb = fc.record({
+  timestamp: timestampArb,
+  origin: fc.constantFrom('tab-a', 'tab-b'),
+  type: fc.constantFrom(
+    'message_received',
+    'agent_response',
+    'tool_called',
+    'tool_result',
+    'head_set',
+    'state_changed',
+  ),
+  link: fc.oneof(
+    fc.constant<'absent' | 'null' | 'unseen'>('absent'),
+    fc.constant<'absent' | 'null' | 'unseen'>('null'),
+    fc.constant<'absent' | 'null' | 'unseen'>('unseen'),
+    fc.nat(40),
+  ),
+  text: textArb,
+});
+
+function treePool(size: number): SessionEvent[] {
+  const out: SessionEvent[] = [];
+  for (const spec of fc.sample(treeSpecArb, { numRuns: size, seed: 20251130 })) {
+    const earlier =
+      typeof spec.link === 'number' && out.length > 0
+        ? out[out.length - 1 - (spec.link % out.length)]!.id
+        : undefined;
+    const target = spec.link === 'unseen' ? UNSEEN : earlier;
+    const parent_id = spec.link === 'null' ? null : target;
+    let kind: EventKindInput;
+    switch (spec.type) {
+      case 'message_received':
+        kind = { type: 'message_received', content: spec.text, parent_id };
+        break;
+      case 'agent_response':
+        kind = {
+          type: 'agent_response',
+          content: spec.text,
+          model: 'm',
+          tokens: { input_tokens: 1, output_tokens: 2 },
+          parent_id,
+          parts: [{ type: 'reasoning', text: spec.text }],
+        };
+        break;
+      case 'tool_called':
+        kind = { type: 'tool_called', tool_name: 't', params: null, call_id: 'c1', parent_id };
+        break;
+      case 'tool_result':
+        kind = {
+          type: 'tool_result',
+          tool_name: 't',
+          result: spec.text,
+          success: true,
+          call_id: 'c1',
+          parent_id,
+        };
+        break;
+      case 'head_set':
+        kind = { type: 'head_set', target_id: target ?? UNSEEN };
+        break;
+      default:
+        kind = { type: 'state_changed', key: 'k', value: spec.text };
+    }
+    out.push(
+      createEvent(KEY, 'default', kind, {
+        clock,
+        origin: spec.origin,
+        timestamp: spec.timestamp,
+      }) as SessionEvent,
+    );
+  }
+  return out;
+}
+const TREE_POOL = treePool(60);
+const treeEventsArb = fc.array(fc.constantFrom(...TREE_POOL), { maxLength: 12 });
+const treeMultisetArb = treeEventsArb.chain((events) =>
+  fc
+    .tuple(
+      fc.array(fc.integer({ min: 1, max: 2 }), {
+        minLength: events.length,
+        maxLength: events.length,
+      }),
+      fc.array(fc.double({ noNaN: true }), {
+        minLength: 2 * events.length,
+        maxLength: 2 * events.length,
+      }),
+    )
+    .map(([counts, keys]) => {
+      const copies = events.flatMap((e, i) => Array.from({ length: counts[i]! }, () => e));
+      const order = copies.map((e, i) => ({ e, k: keys[i]! }));
+      order.sort((x, y) => x.k - y.k);
+      return { events, shuffled: order.map((x) => x.e) };
+    }),
+);
+
+describe('the tree, its head and message parts keep the CRDT laws', () => {
+  test('the pool has links that resolve, links that do not, and heads', () => {
+    const p = P(TREE_POOL);
+    expect(p.nodes.some((n) => n.children.length > 1)).toBe(true);
+    expect(TREE_POOL.some((e) => e.kind.type === 'head_set')).toBe(true);
+    expect(p.nodes.some((n) => n.kind.parent_id === null)).toBe(true);
+  });
+
+  test('merge is commutative', () => {
+    fc.assert(
+      fc.property(treeEventsArb, treeEventsArb, (a, b) => {
+        expect(mergeProjections(P(a), P(b))).toEqual(mergeProjections(P(b), P(a)));
+      }),
+      RUNS,
+    );
+  });
+
+  test('merge is associative', () => {
+    fc.assert(
+      fc.property(treeEventsArb, treeEventsArb, treeEventsArb, (a, b, c) => {
+        const [pa, pb, pc] = [P(a), P(b), P(c)];
+        expect(mergeProjections(mergeProjections(pa, pb), pc)).toEqual(
+          mergeProjections(pa, mergeProjections(pb, pc)),
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  test('merge is idempotent, with the empty projection as identity', () => {
+    fc.assert(
+      fc.property(treeEventsArb, (a) => {
+        const pa = P(a);
+        expect(mergeProjections(pa, P([...a]))).toEqual(pa);
+        expect(mergeProjections(pa, emptyProjection(KEY))).toEqual(pa);
+        const whole = P([...a, ...a.slice(0, 3)]);
+        expect(mergeProjections(whole, P(a.slice(0, 3)))).toEqual(whole);
+      }),
+      RUNS,
+    );
+  });
+
+  test('mergeProjections(project(A), project(B)) equals project(A ∪ B)', () => {
+    fc.assert(
+      fc.property(treeEventsArb, treeEventsArb, (a, b) => {
+        expect(mergeProjections(P(a), P(b))).toEqual(P([...a, ...b]));
+      }),
+      RUNS,
+    );
+  });
+
+  test('any permutation with duplicates projects identically, folded or at once', () => {
+    fc.assert(
+      fc.property(treeMultisetArb, ({ events, shuffled }) => {
+        expect(P(shuffled)).toEqual(P(events));
+        expect(fold(shuffled)).toEqual(P(events));
+      }),
+      RUNS,
+    );
+  });
+
+  test('the tree agrees with a direct model of DESIGN §8', () => {
+    fc.assert(
+      fc.property(treeEventsArb, (events) => {
+        const p = P(events);
+        const distinct = [...new Map(events.map((e) => [e.id, e])).values()].sort(compareEvents);
+        const nodes = distinct.filter((e) => !['head_set', 'state_changed'].includes(e.kind.type));
+        expect(p.nodes.map((n) => n.id)).toEqual(nodes.map((e) => e.id));
+        nodes.forEach((e, i) => {
+          const link = (e.kind as { parent_id?: string | null }).parent_id;
+          const linked = nodes.findIndex((x) => x.id === link);
+          const parent =
+            link === null ? null : linked >= 0 && linked < i ? link : (nodes[i - 1]?.id ?? null);
+          const node = p.nodes[i]!;
+          expect(node.parentId).toBe(parent);
+          expect(node.children).toEqual(
+            p.nodes.filter((c) => c.parentId === e.id).map((c) => c.id),
+          );
+          const siblings = siblingsOf(p, e.id);
+          expect(siblings.map((s) => s.id)).toEqual(
+            p.nodes.filter((s) => s.parentId === parent).map((s) => s.id),
+          );
+        });
+        const heads = distinct.filter((e) => e.kind.type === 'head_set');
+        const target = (heads.at(-1)?.kind as { target_id?: string } | undefined)?.target_id;
+        expect(p.headTarget).toBe(target ?? null);
+        const seen = nodes.some((e) => e.id === target);
+        expect(p.head).toBe(seen ? target : (nodes.at(-1)?.id ?? null));
+        // The active path: root → head, then the newest child down to a leaf.
+        const path = activePath(p);
+        if (p.head === null) expect(path).toEqual([]);
+        else {
+          expect(path[0]!.parentId).toBe(null);
+          expect(path.map((n) => n.id)).toContain(p.head);
+          for (let i = 1; i < path.length; i++) expect(path[i]!.parentId).toBe(path[i - 1]!.id);
+          expect(path.at(-1)!.children).toEqual([]);
+          const below = path.slice(path.findIndex((n) => n.id === p.head));
+          for (let i = 1; i < below.length; i++)
+            expect(below[i]!.id).toBe(below[i - 1]!.children.at(-1));
+        }
+        // Counts and tokens span every branch.
+        expect(p.messageCount).toBe(nodes.filter((e) => e.kind.type === 'message_received').length);
+        expect(p.tokens.responses).toBe(
+          nodes.filter((e) => e.kind.type === 'agent_response').length,
+        );
       }),
       RUNS,
     );

@@ -520,5 +520,7 @@ export function renderItem(item: Item): HTMLElement {
           ? `Title: “${k.value}”`
           : `State ${k.key === '' ? '(empty key)' : k.key} = ${oneLine(k.value, 80)}`,
       );
+    case 'head_set':
+      return systemRow(item, 'Switched branch');
   }
 }

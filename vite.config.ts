@@ -26,6 +26,8 @@ export default defineConfig({
       entry: {
         sessionlog: src('index.ts'),
         react: src('react/index.ts'),
+        'ai-sdk': src('ai-sdk/index.ts'),
+        'assistant-ui': src('assistant-ui/index.ts'),
       },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
@@ -51,7 +53,18 @@ export default defineConfig({
       {
         extends: true,
         // Pre-bundled up front: discovering them mid-run makes Vite reload a running test file.
-        optimizeDeps: { include: ['react', 'react-dom', 'react-dom/client'] },
+        optimizeDeps: {
+          include: [
+            'react',
+            'react-dom',
+            'react-dom/client',
+            'ai',
+            'ai/test',
+            '@ai-sdk/react',
+            '@assistant-ui/react',
+            'assistant-stream',
+          ],
+        },
         test: {
           name: 'browser',
           include: ['test/**/*.test.ts'],

@@ -11,6 +11,7 @@ import { freeze } from 'immer';
 import { HybridClock } from './clock.js';
 import { EventStoreError, validationError } from './errors.js';
 import {
+  type AgentResponse,
   type AnyEvent,
   createEvent,
   type EventKind,
@@ -370,13 +371,20 @@ export class EventStore {
         name: this.name,
         run: (work) => this.#run(work),
         post: (draft) => this.#post({ type: 'draft', draft }),
-        commit: async (draft, tokens) => {
-          const event = createEvent(
-            draft.sessionKey,
-            draft.agentId,
-            { type: 'agent_response', content: draft.text, model: draft.model, tokens },
-            { clock: this.clock, origin: this.origin },
-          );
+        commit: async (draft, tokens, parts) => {
+          const kind: AgentResponse = {
+            type: 'agent_response',
+            content: draft.text,
+            model: draft.model,
+            tokens,
+          };
+          // Absent fields stay absent: a plain reply is the reference's event.
+          if (draft.parentId !== undefined) kind.parent_id = draft.parentId;
+          if (parts && parts.length > 0) kind.parts = parts;
+          const event = createEvent(draft.sessionKey, draft.agentId, kind, {
+            clock: this.clock,
+            origin: this.origin,
+          });
           await this.#append(event, this.durability, [draft.id]);
           return event;
         },
@@ -1212,6 +1220,11 @@ export class EventStore {
   /** The session's drafts, synchronously; the same array until one changes. */
   getDraftsSnapshot(sessionKey: string): readonly Draft[] {
     return this.#drafts.getSnapshot(sessionKey);
+  }
+
+  /** The session's drafts read from storage: streaming in any tab, or interrupted. */
+  loadDrafts(sessionKey: string): Promise<readonly Draft[]> {
+    return this.#drafts.load(sessionKey);
   }
 
   /** Stored drafts of any session whose writer is gone: what to offer to resume after a crash. */

@@ -8,7 +8,7 @@
  */
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
-import type { AgentResponse, SessionEvent, TokenUsage } from './event.js';
+import type { AgentResponse, MessagePart, SessionEvent, TokenUsage } from './event.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
 import type { DraftMessage } from './tab-channel.js';
@@ -74,9 +74,15 @@ export interface StreamHandle {
   push(delta: string): void;
   /** Appends reasoning text (shown apart from the answer). Throws `closed` after `done` or `abort`. */
   pushReasoning(delta: string): void;
-  /** Commits the whole text as one agent_response event and clears the draft, in one transaction. */
+  /**
+   * Commits the whole text as one agent_response event (under the draft's parent, with
+   * `parts` such as reasoning or sources) and clears the draft, in one transaction.
+   */
   done(usage: {
     tokens: Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>;
+    parts?: MessagePart[];
+    /** The model, when it became known only at the end (the AI SDK's finish metadata). */
+    model?: string;
   }): Promise<SessionEvent<AgentResponse>>;
   /** Drops the draft everywhere. */
   abort(reason?: string): Promise<void>;
@@ -89,7 +95,11 @@ export interface DraftHost {
   run<T>(work: (db: IDBPDatabase<SessionlogDB>) => Promise<T>): Promise<T>;
   post(draft: DraftMessage['draft']): void;
   /** Creates the agent_response with the store's clock and appends it, deleting the draft record in the same transaction. */
-  commit(draft: DraftRecord, tokens: TokenUsage): Promise<SessionEvent<AgentResponse>>;
+  commit(
+    draft: DraftRecord,
+    tokens: TokenUsage,
+    parts: MessagePart[] | undefined,
+  ): Promise<SessionEvent<AgentResponse>>;
   reportError(error: unknown): void;
 }
 
@@ -217,7 +227,14 @@ export class DraftManager {
       pushReasoning(delta: string) {
         manager.#append(writer, 'reasoning', delta);
       },
-      done: (usage) => manager.#done(writer, usage?.tokens),
+      done: (usage) => {
+        if (usage?.model !== undefined) {
+          if (typeof usage.model !== 'string') throw validationError('model', 'must be a string');
+          checkWellFormed(usage.model, 'model');
+          writer.record = { ...writer.record, model: usage.model };
+        }
+        return manager.#done(writer, usage?.tokens, usage?.parts);
+      },
       abort: () => manager.#finish(writer, 'aborted'),
     };
   }
@@ -300,6 +317,7 @@ export class DraftManager {
   async #done(
     writer: Writer,
     tokens: (Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>) | undefined,
+    parts: MessagePart[] | undefined,
   ): Promise<SessionEvent<AgentResponse>> {
     if (writer.finished)
       throw new EventStoreError('closed', `draft ${writer.record.id} is finished`);
@@ -308,12 +326,16 @@ export class DraftManager {
     writer.finished = true;
     clearTimeout(writer.broadcastTimer);
     try {
-      const event = await this.#host.commit(writer.record, {
-        input_tokens: tokens.input_tokens,
-        output_tokens: tokens.output_tokens,
-        cache_read_tokens: tokens.cache_read_tokens ?? null,
-        cache_write_tokens: tokens.cache_write_tokens ?? null,
-      });
+      const event = await this.#host.commit(
+        writer.record,
+        {
+          input_tokens: tokens.input_tokens,
+          output_tokens: tokens.output_tokens,
+          cache_read_tokens: tokens.cache_read_tokens ?? null,
+          cache_write_tokens: tokens.cache_write_tokens ?? null,
+        },
+        parts,
+      );
       this.#end(writer, 'done');
       return event;
     } catch (error) {
@@ -412,6 +434,12 @@ export class DraftManager {
       set.delete(listener);
       if (set.size === 0) this.#listeners.delete(sessionKey);
     };
+  }
+
+  /** The drafts of a session after reading the stored ones (their writers' state checked). */
+  async load(sessionKey: string): Promise<readonly Draft[]> {
+    await this.#loadStored(sessionKey);
+    return this.#snapshot(sessionKey, true);
   }
 
   /** Drafts in storage (any session) whose writer is gone: what a crash or reload left behind. */

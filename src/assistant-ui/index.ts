@@ -1,0 +1,11 @@
+/**
+ * sessionlog/assistant-ui: assistant-ui's RemoteThreadListAdapter and
+ * ThreadHistoryAdapter over a sessionlog store. This file only re-exports.
+ */
+export { ARCHIVED_KEY, CUSTOM_KEY, TITLE_KEY } from './keys.js';
+export {
+  createThreadListAdapter,
+  type ThreadListAdapterOptions,
+  type ThreadMetadata,
+  threadMetadataOf,
+} from './thread-list-adapter.js';

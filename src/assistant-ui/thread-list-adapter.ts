@@ -5,12 +5,14 @@
  * keys.ts, so they sync across tabs and merge like any other state; deleting a
  * thread deletes the session everywhere.
  */
-import type { RemoteThreadListAdapter, ThreadMessage } from '@assistant-ui/react';
+import { type RemoteThreadListAdapter, type ThreadMessage, useAui } from '@assistant-ui/react';
 import { createAssistantStream } from 'assistant-stream';
+import { useEffect, useMemo, useRef } from 'react';
 import { EventStoreError, validationError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { EventStore } from '../store.js';
 import type { SessionSummary } from '../summary.js';
+import { createThreadHistoryAdapter } from './history-adapter.js';
 import { ARCHIVED_KEY, CUSTOM_KEY, TITLE_KEY } from './keys.js';
 
 /** Options of {@link createThreadListAdapter}. */
@@ -70,11 +72,34 @@ function defaultTitle(messages: readonly ThreadMessage[]): string {
   return text.length > MAX_TITLE ? `${text.slice(0, MAX_TITLE - 1)}…` : text;
 }
 
+/** The history adapter of the thread assistant-ui renders (a hook: it reads the thread from context). */
+function useThreadHistory(store: EventStore, agentId: string) {
+  const aui = useAui();
+  const current = useRef(aui);
+  useEffect(() => {
+    current.current = aui;
+  });
+  return useMemo(
+    () => ({
+      history: createThreadHistoryAdapter(
+        store,
+        {
+          current: () => current.current.threadListItem.getState().remoteId,
+          initialize: async () => (await current.current.threadListItem.initialize()).remoteId,
+        },
+        { agentId },
+      ),
+    }),
+    [store, agentId],
+  );
+}
+
 /**
  * A RemoteThreadListAdapter for `useRemoteThreadListRuntime`, with each thread
  * a session of `store`. Renaming, archiving and custom metadata are recorded as
  * `state_changed` events under {@link TITLE_KEY}, {@link ARCHIVED_KEY} and
- * {@link CUSTOM_KEY}; `delete` is `store.deleteSession`.
+ * {@link CUSTOM_KEY}; `delete` is `store.deleteSession`. Each thread's history is a
+ * {@link createThreadHistoryAdapter} on its session (through `unstable_useAdapters`).
  */
 export function createThreadListAdapter(
   store: EventStore,
@@ -134,6 +159,10 @@ export function createThreadListAdapter(
     },
     async fetch(threadId) {
       return threadMetadataOf(await summaryOf(threadId));
+    },
+    // assistant-ui calls this hook inside each thread: its history follows that thread's session.
+    unstable_useAdapters: function useAdapters() {
+      return useThreadHistory(store, agentId);
     },
   };
 }

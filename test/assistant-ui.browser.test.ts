@@ -58,7 +58,9 @@ interface AppProps {
 }
 
 function App({ adapter, onRuntime }: AppProps) {
+  // readme:assistant-ui:start
   const runtime = useRemoteThreadListRuntime({ runtimeHook: useEchoRuntime, adapter });
+  // readme:assistant-ui:end
   onRuntime(runtime);
   return createElement(AssistantRuntimeProvider, { runtime }, null);
 }
@@ -66,7 +68,9 @@ function App({ adapter, onRuntime }: AppProps) {
 /** Mounts an assistant-ui app over `store`; returns its runtime. */
 function mountApp(store: EventStore): { runtime: () => AssistantRuntime; unmount(): void } {
   let runtime: AssistantRuntime | undefined;
+  // readme:adapter:start
   const adapter = createThreadListAdapter(store);
+  // readme:adapter:end
   const { unmount } = renderElement(
     createElement(App, {
       adapter,

@@ -50,13 +50,16 @@ function App() {
 
 function Chat({ chatId }: { chatId: string }) {
   const [initial, setInitial] = useState<UIMessage[]>();
+  // readme:load:start
   useEffect(() => {
     loadChat<UIMessage>(store, chatId).then(setInitial);
   }, [chatId]);
+  // readme:load:end
   return initial ? <ChatView chatId={chatId} initial={initial} /> : <main>Loading…</main>;
 }
 
 function ChatView({ chatId, initial }: { chatId: string; initial: UIMessage[] }) {
+  // readme:chat:start
   const transport = useMemo(() => recordingTransport(store, simulatedTransport()), []);
   // resume: a reply this chat was streaming when the tab died is replayed from its draft.
   const { messages, sendMessage, setMessages, status, stop } = useChat({
@@ -65,6 +68,7 @@ function ChatView({ chatId, initial }: { chatId: string; initial: UIMessage[] })
     transport,
     resume: true,
   });
+  // readme:chat:end
   const session = useSession(store, chatId);
   const drafts = useDrafts(store, chatId);
   const [input, setInput] = useState('');

@@ -22,12 +22,14 @@ export default defineConfig({
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
     lib: {
-      // The main entry and one file per subpath export (package.json "exports").
+      // The main entry and one file per subpath export (package.json "exports"), so
+      // the integrations and the importers stay out of the main bundle.
       entry: {
         sessionlog: src('index.ts'),
         react: src('react/index.ts'),
         'ai-sdk': src('ai-sdk/index.ts'),
         'assistant-ui': src('assistant-ui/index.ts'),
+        import: src('import.ts'),
       },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,

@@ -7,6 +7,7 @@
 
 import { registerSW } from 'virtual:pwa-register';
 import {
+  activePath,
   createEvent,
   type EventStore,
   type ExportFormat,
@@ -203,7 +204,7 @@ class App {
     this.#wireComposer();
     this.#wireTransfer();
     this.#wireKeyboard();
-    this.store.subscribeSessions((summaries) => this.#sessionsChanged(summaries));
+    this.store.subscribeSummaries((summaries) => this.#sessionsChanged(summaries));
     addEventListener('hashchange', () => {
       const key = keyFromHash();
       if (key !== this.current) void this.select(key);
@@ -583,10 +584,16 @@ class App {
           ),
         );
       }
+      // A new message continues the branch on screen. When that branch ends in the newest
+      // node it needs no link (it follows the newest node, as in a linear log); after a
+      // switch to an older branch it names the shown branch's last node.
+      const snapshot = this.store.getSnapshot(key);
+      const end = snapshot ? activePath(snapshot).at(-1) : undefined;
+      const leaf = end && end.id !== snapshot?.nodes.at(-1)?.id ? end : undefined;
       const message = createEvent(
         key,
         AGENT_ID,
-        { type: 'message_received', content: text },
+        { type: 'message_received', content: text, ...(leaf ? { parent_id: leaf.id } : {}) },
         options,
       );
       events.push(message);
@@ -607,6 +614,7 @@ class App {
     const running = this.current !== null && this.agent.isRunning(this.current);
     this.el.stop.hidden = !running;
     this.#renderList();
+    this.thread.update();
   }
 
   // ---------------------------------------------------------------- import / export

@@ -15,7 +15,7 @@ import { waitInPage } from './harness.js';
 
 interface Tab {
   store: EventStore;
-  /** Listener calls per session key (and `*sessions*` for subscribeSessions). */
+  /** Listener calls per session key (and `*sessions*` for subscribeSummaries). */
   calls: Record<string, number>;
   /** Messages of the store's `error` events. */
   errors: string[];
@@ -160,14 +160,14 @@ async function subscribe(page: Page, keys: string[]): Promise<void> {
         calls[key] = (calls[key] ?? 0) + 1;
       });
     }
-    store.subscribeSessions(() => {
+    store.subscribeSummaries(() => {
       calls['*sessions*'] = (calls['*sessions*'] ?? 0) + 1;
     });
   }, keys);
   await waitInPage(
     page,
     (keys) =>
-      window.tab.store.getSessionsSnapshot() !== undefined &&
+      window.tab.store.getSummariesSnapshot() !== undefined &&
       keys.every((k) => window.tab.store.getSnapshot(k) !== undefined),
     keys,
   );
@@ -187,7 +187,7 @@ async function waitConverged(page: Page, keys: string[], timeout = 15_000): Prom
         if (stable(store.getSnapshot(key)) !== stable(fromLog)) return false;
       }
       const summaries = await store.listSummaries();
-      return stable(store.getSessionsSnapshot()) === stable(summaries);
+      return stable(store.getSummariesSnapshot()) === stable(summaries);
     },
     keys,
     timeout,
@@ -214,7 +214,7 @@ async function viewOf(page: Page, keys: string[]) {
     }
     return {
       sessions,
-      sessionList: stable(store.getSessionsSnapshot()),
+      sessionList: stable(store.getSummariesSnapshot()),
       listed: await store.listSessions(),
       errors,
     };
@@ -472,14 +472,14 @@ test.describe('tabs share one live state', () => {
         t.page,
         (gone) =>
           window.tab.store.getSnapshot(gone)?.messages.length === 0 &&
-          !window.tab.store.getSessionsSnapshot()?.some((s) => s.sessionKey === gone),
+          !window.tab.store.getSummariesSnapshot()?.some((s) => s.sessionKey === gone),
         gone,
       );
       const seen = await t.page.evaluate(
         ({ gone, kept }) => ({
           snapshot: window.tab.store.getSnapshot(gone),
           empty: window.sessionlog.emptyProjection(gone),
-          sessions: window.tab.store.getSessionsSnapshot()?.map((s) => s.sessionKey),
+          sessions: window.tab.store.getSummariesSnapshot()?.map((s) => s.sessionKey),
           keptMessages: window.tab.store.getSnapshot(kept)?.messages.length,
         }),
         { gone, kept },
@@ -636,7 +636,7 @@ test.describe('tabs that missed messages catch up from the log', () => {
     );
     expect(lifecycle).toEqual(['freeze', 'resume', 'freeze', 'resume']);
     const seen = await b.page.evaluate(
-      () => window.tab.store.getSessionsSnapshot()?.map((s) => s.sessionKey) ?? [],
+      () => window.tab.store.getSummariesSnapshot()?.map((s) => s.sessionKey) ?? [],
     );
     expect(seen).toEqual([key]);
     expect(await liveIds(b.page, key)).toEqual(await liveIds(a.page, key));

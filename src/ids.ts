@@ -39,7 +39,12 @@ export function computeEventId(content: EventContent): string {
   return blake2b256Hex(canonicalJson({ session_key, agent_id, timestamp, origin, kind }));
 }
 
+/** `bytes` random bytes as lowercase hex (ids of replicas, drafts, database instances). */
+export function randomHex(bytes = 8): string {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
 /** A random replica id (16 hex chars) that keeps identical content from two tabs apart. */
 export function randomOrigin(): string {
-  return bytesToHex(crypto.getRandomValues(new Uint8Array(8)));
+  return randomHex(8);
 }

@@ -76,18 +76,18 @@ export {
   toReferenceProjection,
 } from './reference.js';
 export { estimateStorage, requestPersistentStorage, type StorageReport } from './storage.js';
-export {
-  type AppendResult,
-  type CorruptRecord,
-  type Cursor,
-  type Durability,
-  EventStore,
-  type MessagePage,
-  type MessageQuery,
-  type OpenEventStoreOptions,
-  openEventStore,
-  type StoreEventMap,
-} from './store.js';
+export type {
+  AppendResult,
+  CorruptRecord,
+  Cursor,
+  Durability,
+  MessagePage,
+  MessageQuery,
+  OpenEventStoreOptions,
+  RecordOptions,
+  StoreEventMap,
+} from './store/types.js';
+export { EventStore, openEventStore } from './store.js';
 export {
   DEFAULT_DRAFT_TIMING,
   type Draft,
@@ -108,6 +108,7 @@ export type {
 export {
   activePath,
   type NodeKind,
+  newestLeafUnder,
   nodeById,
   siblingsOf,
   type TreeNode,

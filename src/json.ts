@@ -25,6 +25,11 @@ export function checkWellFormed(text: string, field: string): void {
     throw validationError(field, 'contains a lone surrogate (not valid Unicode)');
 }
 
+/** Whether `value` is an object and not an array or `null` (the JSON sense of object). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function isPlainObject(value: object): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

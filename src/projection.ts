@@ -21,6 +21,7 @@ import {
 } from './event.js';
 import type { JsonValue } from './json.js';
 import {
+  appendNode,
   buildTree,
   mergeSorted,
   type NodeEntry,
@@ -308,9 +309,13 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
     }
     let nodes = projection.nodes;
     if (node) {
-      const entries: NodeEntry[] = projection.nodes.slice();
-      entries.splice(nodeAt, 0, node);
-      nodes = buildTree(entries, projection.nodes);
+      if (nodeAt === projection.nodes.length) nodes = appendNode(projection.nodes, node);
+      else {
+        // Out of order: links of later nodes may change, so the tree is derived again.
+        const entries: NodeEntry[] = projection.nodes.slice();
+        entries.splice(nodeAt, 0, node);
+        nodes = buildTree(entries, projection.nodes);
+      }
       p.nodes = nodes;
     }
     const head = resolveHead(nodes, p.headTarget);

@@ -4,8 +4,8 @@
  * number and key-order conventions, for export and for conformance checks.
  */
 import { validationError } from './errors.js';
-import { type AnyEvent, REFERENCE_ORIGIN } from './event.js';
-import type { JsonValue } from './json.js';
+import type { AnyEvent } from './event.js';
+import { isObject, type JsonValue } from './json.js';
 import type { Projection, SessionState } from './projection.js';
 import { normalizeTimestamp, referenceTimestamp } from './timestamp.js';
 
@@ -121,12 +121,7 @@ function field<T>(ok: boolean, value: unknown, path: string, expected: string): 
 }
 
 function parseReferenceMessage(value: unknown, path: string): ReferenceMessage {
-  const m = field<Record<string, unknown>>(
-    typeof value === 'object' && value !== null && !Array.isArray(value),
-    value,
-    path,
-    'an object',
-  );
+  const m = field<Record<string, unknown>>(isObject(value), value, path, 'an object');
   const [tag, ...rest] = Object.keys(m);
   if (rest.length > 0 || tag === undefined)
     throw validationError(path, 'must have exactly one of Inbound, Outbound, Tool');
@@ -160,12 +155,7 @@ function parseReferenceMessage(value: unknown, path: string): ReferenceMessage {
  * the reference keeps neither the messages' event ids nor register versions.
  */
 export function parseReferenceProjection(value: unknown): ReferenceProjection {
-  const p = field<Record<string, unknown>>(
-    typeof value === 'object' && value !== null && !Array.isArray(value),
-    value,
-    'projection',
-    'an object',
-  );
+  const p = field<Record<string, unknown>>(isObject(value), value, 'projection', 'an object');
   const str = (k: string) => field<string>(typeof p[k] === 'string', p[k], k, 'a string');
   const state = str('state');
   if (state !== 'active' && state !== 'ended' && state !== 'paused')
@@ -185,7 +175,7 @@ export function parseReferenceProjection(value: unknown): ReferenceProjection {
   }
   const messages = field<unknown[]>(Array.isArray(p.messages), p.messages, 'messages', 'an array');
   const custom = field<Record<string, JsonValue>>(
-    typeof p.custom_state === 'object' && p.custom_state !== null && !Array.isArray(p.custom_state),
+    isObject(p.custom_state),
     p.custom_state,
     'custom_state',
     'an object',
@@ -243,9 +233,4 @@ function recordJson(key: string, value: JsonValue): string {
       .join(',')}}`;
   }
   return referenceJson(value);
-}
-
-/** Whether the event's id was made by the Rust reference (and so cannot be verified). */
-export function isReferenceEvent(event: AnyEvent): boolean {
-  return event.origin === REFERENCE_ORIGIN;
 }

@@ -7,6 +7,7 @@
 import { type DBSchema, type IDBPDatabase, wrap } from 'idb';
 import { EventStoreError } from './errors.js';
 import type { AnyEvent } from './event.js';
+import { randomHex } from './ids.js';
 import type { SessionSummary } from './summary.js';
 
 /** Schema version of the database. Bump it with an upgrade step in {@link upgrade}. */
@@ -36,10 +37,10 @@ export interface DraftRecord {
   text: string;
   /** Reasoning text so far (absent in drafts of earlier releases: none). */
   reasoning?: string;
-  /** The event the reply answers (absent: after the last message; `null`: a root). */
-  parentId?: string | null;
   /** Store instance that writes it. */
   writer: string;
+  /** `parent_id` of the reply it becomes (absent in drafts of earlier releases: a linear reply). */
+  parentId?: string | null;
   startedAt: number;
   /** Last sign of life of the writer (ms since epoch). */
   heartbeat: number;
@@ -70,8 +71,11 @@ export interface SessionlogDB extends DBSchema {
   meta: { key: string; value: MetaRecord };
 }
 
-/** Names of all object stores. */
-export const ALL_STORES = ['events', 'sessions', 'tombstones', 'drafts', 'meta'] as const;
+/** The key range of every event of a session in the `session` index (whose keys are [key, ts, id]). */
+export function sessionRange(key: string): IDBKeyRange {
+  // Arrays sort after strings in IndexedDB, so [key, []] bounds every [key, ts, id].
+  return IDBKeyRange.bound([key], [key, []]);
+}
 
 function upgrade(db: IDBDatabase, _tx: IDBTransaction, oldVersion: number): void {
   if (oldVersion < 1) {
@@ -82,9 +86,7 @@ function upgrade(db: IDBDatabase, _tx: IDBTransaction, oldVersion: number): void
     db.createObjectStore('sessions', { keyPath: 'sessionKey' });
     db.createObjectStore('tombstones', { keyPath: 'sessionKey' }).createIndex('seq', 'seq');
     db.createObjectStore('drafts', { keyPath: 'id' }).createIndex('session', 'sessionKey');
-    const instance = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    ).join('');
+    const instance = randomHex(8);
     db.createObjectStore('meta').put({ seq: 0, instance } satisfies MetaRecord, 'state');
   }
 }

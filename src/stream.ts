@@ -9,8 +9,10 @@
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
 import type { AgentResponse, MessagePart, SessionEvent, TokenUsage } from './event.js';
+import { EVENT_ID_PATTERN, randomHex } from './ids.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
+import { type Listener, Listeners } from './store/listeners.js';
 import type { DraftMessage } from './tab-channel.js';
 
 /** Timing of drafts; every figure is in milliseconds. */
@@ -43,8 +45,6 @@ export interface Draft {
   readonly text: string;
   /** Reasoning text so far (empty when the model shows none). */
   readonly reasoning: string;
-  /** The event the reply answers; `undefined`: after the last message; `null`: a root. */
-  readonly parentId: string | null | undefined;
   readonly startedAt: number;
   /** When its text or heartbeat last arrived (ms since epoch). */
   readonly updatedAt: number;
@@ -52,13 +52,15 @@ export interface Draft {
   readonly status: 'streaming' | 'interrupted';
   /** Whether this store is the writer. */
   readonly local: boolean;
+  /** Where the reply will hang in the tree (its event's `parent_id`); absent: after the last node. */
+  readonly parentId?: string | null;
 }
 
 /** Options of {@link EventStore.stream}. */
 export interface StreamOptions {
   agentId: string;
   model: string;
-  /** The event the reply answers (a regenerate names the prompt); default: after the last message. */
+  /** `parent_id` of the reply (the prompt it answers), so a UI can place the draft in the tree. */
   parentId?: string | null;
 }
 
@@ -103,8 +105,6 @@ export interface DraftHost {
   reportError(error: unknown): void;
 }
 
-type Listener = (drafts: readonly Draft[]) => void;
-
 interface Writer {
   record: DraftRecord;
   dirty: boolean;
@@ -112,12 +112,6 @@ interface Writer {
   finished: boolean;
   broadcastTimer: ReturnType<typeof setTimeout> | undefined;
   release: (() => void) | undefined;
-}
-
-function newDraftId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) =>
-    b.toString(16).padStart(2, '0'),
-  ).join('');
 }
 
 const locks = (): LockManager | undefined => globalThis.navigator?.locks;
@@ -129,7 +123,7 @@ export class DraftManager {
   /** Every known draft by id (local and remote), as subscribers see it. */
   readonly #drafts = new Map<string, Draft>();
   readonly #writers = new Map<string, Writer>();
-  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #listeners: Listeners<string, readonly Draft[]>;
   readonly #snapshots = new Map<string, readonly Draft[]>();
   #ticker: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -137,6 +131,7 @@ export class DraftManager {
   constructor(host: DraftHost, timing: Partial<DraftTiming> = {}) {
     this.#host = host;
     this.#timing = { ...DEFAULT_DRAFT_TIMING, ...timing };
+    this.#listeners = new Listeners((error) => host.reportError(error));
     if (this.#timing.checkpointMs > 500) {
       throw validationError('drafts.checkpointMs', 'must be at most 500 ms');
     }
@@ -158,17 +153,23 @@ export class DraftManager {
       if (typeof value !== 'string') throw validationError(field, 'must be a string');
       checkWellFormed(value, field);
     }
+    const parentId = options.parentId;
+    if (parentId !== undefined && parentId !== null && !EVENT_ID_PATTERN.test(String(parentId)))
+      throw validationError(
+        'parentId',
+        'must be an event id (64 lowercase hex characters) or null',
+      );
     const now = Date.now();
     const record: DraftRecord = {
-      id: newDraftId(),
+      id: randomHex(8),
       sessionKey,
       agentId: options.agentId,
       model: options.model,
       text: '',
-      ...(options.parentId === undefined ? {} : { parentId: options.parentId }),
       writer: this.#host.origin,
       startedAt: now,
       heartbeat: now,
+      ...(parentId === undefined ? {} : { parentId }),
     };
     return this.#own(record);
   }
@@ -273,16 +274,16 @@ export class DraftManager {
   }
 
   #wire(d: Draft | DraftRecord): Omit<DraftMessage['draft'], 'status'> {
-    return {
+    const wire = {
       id: d.id,
       sessionKey: d.sessionKey,
       agentId: d.agentId,
       model: d.model,
       text: d.text,
       ...(d.reasoning ? { reasoning: d.reasoning } : {}),
-      ...(d.parentId === undefined ? {} : { parentId: d.parentId }),
       startedAt: d.startedAt,
     };
+    return d.parentId === undefined ? wire : { ...wire, parentId: d.parentId };
   }
 
   /** A draft as subscribers see it, from a record or a tab message. */
@@ -290,7 +291,7 @@ export class DraftManager {
     d: Omit<DraftMessage['draft'], 'status'>,
     rest: Pick<Draft, 'updatedAt' | 'status' | 'local'>,
   ): Draft {
-    return { ...d, reasoning: d.reasoning ?? '', parentId: d.parentId, ...rest };
+    return { ...d, reasoning: d.reasoning ?? '', ...rest };
   }
 
   #publishLocal(writer: Writer): void {
@@ -390,16 +391,8 @@ export class DraftManager {
   }
 
   #notify(sessionKey: string): void {
-    const listeners = this.#listeners.get(sessionKey);
-    if (!listeners) return;
-    const snapshot = this.#snapshot(sessionKey, true);
-    for (const listener of listeners) {
-      try {
-        listener(snapshot);
-      } catch (error) {
-        this.#host.reportError(error);
-      }
-    }
+    if (this.#listeners.has(sessionKey))
+      this.#listeners.emit(sessionKey, this.#snapshot(sessionKey, true));
   }
 
   #snapshot(sessionKey: string, fresh = false): readonly Draft[] {
@@ -421,19 +414,11 @@ export class DraftManager {
   }
 
   /** Calls `listener` with the session's drafts whenever they change; loads stored drafts first. */
-  subscribe(sessionKey: string, listener: Listener): () => void {
-    let set = this.#listeners.get(sessionKey);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(sessionKey, set);
-    }
-    set.add(listener);
+  subscribe(sessionKey: string, listener: Listener<readonly Draft[]>): () => void {
+    const unsubscribe = this.#listeners.add(sessionKey, listener);
     void this.#loadStored(sessionKey);
     this.#ensureTicker();
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.#listeners.delete(sessionKey);
-    };
+    return unsubscribe;
   }
 
   /** The drafts of a session after reading the stored ones (their writers' state checked). */

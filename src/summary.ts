@@ -5,6 +5,7 @@
  */
 import { produce } from 'immer';
 import { type AnyEvent, isKnownKind, type SessionEvent } from './event.js';
+import { isObject } from './json.js';
 import {
   addTokens,
   applyRegisters,
@@ -73,8 +74,6 @@ export function applyEventsToSummary(
 // Not isSafeInteger: token totals may pass 2^53 (the reference counts in u64).
 const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
 const isText = (v: unknown) => typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isVersion = (v: unknown) =>
   v === null || (isObject(v) && isText(v.timestamp) && isText(v.id));
 

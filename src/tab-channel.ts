@@ -7,7 +7,7 @@
  */
 import type { HybridClock } from './clock.js';
 import { type AnyEvent, parseEvent } from './event.js';
-import { checkWellFormed } from './json.js';
+import { checkWellFormed, isObject } from './json.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /** Version of the message format; messages of another version are ignored. */
@@ -49,9 +49,9 @@ export interface DraftMessage extends Envelope {
     text: string;
     /** Reasoning text so far; absent from earlier releases' messages. */
     reasoning?: string;
-    /** The event the reply answers; absent: after the last message. */
-    parentId?: string | null;
     startedAt: number;
+    /** Where the reply will hang in the tree (`parent_id` of its event), when the writer said. */
+    parentId?: string | null;
     /** `streaming`, or how it ended: committed as an event, aborted, or gone with its writer. */
     status: 'streaming' | 'done' | 'aborted';
   };
@@ -68,8 +68,6 @@ export interface ChannelStats {
   lastIgnored: string | null;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isText = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
 
@@ -109,7 +107,7 @@ export function parseTabMessage(
       case 'draft': {
         const d = data.draft;
         if (!isObject(d)) return 'bad draft';
-        const { id, sessionKey, agentId, model, text, startedAt, status } = d;
+        const { id, sessionKey, agentId, model, text, startedAt, status, parentId } = d;
         if (
           !isText(id, 64) ||
           !isText(sessionKey) ||
@@ -122,26 +120,26 @@ export function parseTabMessage(
         if (typeof startedAt !== 'number' || !Number.isFinite(startedAt)) return 'bad draft start';
         if (status !== 'streaming' && status !== 'done' && status !== 'aborted')
           return 'bad draft status';
-        checkWellFormed(text, 'draft.text');
-        const { reasoning, parentId } = d;
-        if (reasoning !== undefined && !isText(reasoning)) return 'bad draft reasoning';
         if (parentId !== undefined && parentId !== null && !isText(parentId, 64))
           return 'bad draft parent';
+        checkWellFormed(text, 'draft.text');
+        const { reasoning } = d;
+        if (reasoning !== undefined && !isText(reasoning)) return 'bad draft reasoning';
         if (reasoning !== undefined) checkWellFormed(reasoning, 'draft.reasoning');
+        const draft: DraftMessage['draft'] = {
+          id,
+          sessionKey,
+          agentId,
+          model,
+          text,
+          startedAt,
+          status,
+          ...(reasoning === undefined ? {} : { reasoning }),
+        };
         return {
           ...envelope,
           type: 'draft',
-          draft: {
-            id,
-            sessionKey,
-            agentId,
-            model,
-            text,
-            startedAt,
-            status,
-            ...(reasoning === undefined ? {} : { reasoning }),
-            ...(parentId === undefined ? {} : { parentId }),
-          },
+          draft: parentId === undefined ? draft : { ...draft, parentId },
         };
       }
       default:

@@ -368,7 +368,7 @@ describe('append: concurrency in one tab', () => {
     const store = await openTestStore();
     const keys = Array.from({ length: 10 }, (_, i) => mainSessionKey(`c${i}`));
     const sessionsSeen: Array<readonly unknown[]> = [];
-    store.subscribeSessions((s) => sessionsSeen.push(s));
+    store.subscribeSummaries((s) => sessionsSeen.push(s));
     // Events of every kind; some with timestamps in the past, so arrival order is not time order.
     const events: AnyEvent[] = [];
     for (let i = 0; i < 1000; i++) {
@@ -431,14 +431,14 @@ describe('append: concurrency in one tab', () => {
     // The live summary list caught up with the same state.
     const listed = await store.listSummaries();
     await waitFor(() => {
-      const live = store.getSessionsSnapshot();
+      const live = store.getSummariesSnapshot();
       return (
         live !== undefined &&
         live.length === 10 &&
         live.every((s, i) => s.eventCount === listed[i]!.eventCount)
       );
     });
-    expect(store.getSessionsSnapshot()).toEqual(listed);
+    expect(store.getSummariesSnapshot()).toEqual(listed);
     expect(sessionsSeen.length).toBeGreaterThan(0);
     await store.close();
   });

@@ -129,15 +129,15 @@ describe('deleteSession', () => {
     await store.append(conversation(store, OTHER));
     const seen: number[] = [];
     store.subscribe(KEY, (p) => seen.push(p.messages.length));
-    store.subscribeSessions(() => {});
+    store.subscribeSummaries(() => {});
     const pending = store.append(conversation(store, KEY));
     await store.deleteSession(KEY);
     expect((await pending).added).toHaveLength(8);
     expect(await store.getEvents(KEY)).toEqual([]);
     await waitFor(() => store.getSnapshot(KEY)?.messages.length === 0);
     expect(store.getSnapshot(KEY)?.lastEventId).toBeNull();
-    await waitFor(() => store.getSessionsSnapshot()?.length === 1);
-    expect(store.getSessionsSnapshot()!.map((s) => s.sessionKey)).toEqual([OTHER]);
+    await waitFor(() => store.getSummariesSnapshot()?.length === 1);
+    expect(store.getSummariesSnapshot()!.map((s) => s.sessionKey)).toEqual([OTHER]);
     await expect(store.deleteSession('')).rejects.toMatchObject({
       code: 'validation',
       field: 'sessionKey',

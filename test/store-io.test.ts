@@ -308,11 +308,11 @@ describe('importEvents', () => {
   it('imported events reach live subscribers and the summary list', async () => {
     const { store, events, lines } = await sample(5);
     store.subscribe(KEY, () => {});
-    store.subscribeSessions(() => {});
+    store.subscribeSummaries(() => {});
     await store.importEvents(lines.join('\n'));
     await waitFor(() => store.getSnapshot(KEY)?.messages.length === 5);
     expect(store.getSnapshot(KEY)).toEqual(project(events.map((e) => parseEvent(e))));
-    await waitFor(() => store.getSessionsSnapshot()?.[0]?.eventCount === 5);
+    await waitFor(() => store.getSummariesSnapshot()?.[0]?.eventCount === 5);
     await store.close();
   });
 });

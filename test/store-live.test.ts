@@ -1,6 +1,6 @@
 /**
- * Issue 3, live state: subscribe/getSnapshot and subscribeSessions/
- * getSessionsSnapshot as React's useSyncExternalStore needs them (a
+ * Issue 3, live state: subscribe/getSnapshot and subscribeSummaries/
+ * getSummariesSnapshot as React's useSyncExternalStore needs them (a
  * synchronous snapshot, the same object until something changes, immutable),
  * and listeners that throw do not break the store.
  */
@@ -106,27 +106,27 @@ describe('subscribe / getSnapshot', () => {
   });
 });
 
-describe('subscribeSessions / getSessionsSnapshot', () => {
+describe('subscribeSummaries / getSummariesSnapshot', () => {
   it('gives a stable, frozen list of summaries that changes on commits', async () => {
     const store = await openTestStore();
     await store.append(conversation(store, KEY));
-    expect(store.getSessionsSnapshot()).toBeUndefined();
+    expect(store.getSummariesSnapshot()).toBeUndefined();
     const calls: Array<readonly SessionSummary[]> = [];
-    store.subscribeSessions((list) => calls.push(list));
-    await waitFor(() => store.getSessionsSnapshot() !== undefined);
-    const first = store.getSessionsSnapshot()!;
-    expect(store.getSessionsSnapshot()).toBe(first);
+    store.subscribeSummaries((list) => calls.push(list));
+    await waitFor(() => store.getSummariesSnapshot() !== undefined);
+    const first = store.getSummariesSnapshot()!;
+    expect(store.getSummariesSnapshot()).toBe(first);
     expect(first).toEqual(await store.listSummaries());
     expectDeepFrozen(first);
     expect(first[0]).not.toHaveProperty('messages');
 
     await store.append(conversation(store, KEY).slice(0, 0));
     await store.append((await store.getEvents(KEY)).slice(0, 2)); // duplicates only
-    expect(store.getSessionsSnapshot()).toBe(first);
+    expect(store.getSummariesSnapshot()).toBe(first);
 
     await store.append(conversation(store, OTHER));
-    await waitFor(() => store.getSessionsSnapshot()!.length === 2);
-    const second = store.getSessionsSnapshot()!;
+    await waitFor(() => store.getSummariesSnapshot()!.length === 2);
+    const second = store.getSummariesSnapshot()!;
     expect(second).not.toBe(first);
     expect(second).toEqual(await store.listSummaries());
     expect(second.map((s) => s.sessionKey)).toEqual([OTHER, KEY]);
@@ -151,10 +151,10 @@ describe('listener errors', () => {
       throw new Error('subscriber bug');
     });
     store.subscribe(KEY, (p) => good.push(p));
-    store.subscribeSessions(() => {
+    store.subscribeSummaries(() => {
       throw new TypeError('sidebar bug');
     });
-    store.subscribeSessions((list) => goodLists.push(list));
+    store.subscribeSummaries((list) => goodLists.push(list));
 
     const e1 = await store.record(KEY, 'a', { type: 'message_received', content: 'one' });
     await waitFor(() => good.at(-1)?.lastEventId === e1.id);

@@ -282,17 +282,25 @@ export class Agent {
     if (run) run.cancelled = true;
   }
 
-  /** Answers a user message: maybe a tool call, then a streamed reply. */
+  /**
+   * Answers a user message: maybe a tool call, then a streamed reply. They
+   * name no parent: each follows the newest node, as in a linear log, so a
+   * message sent while a reply streams stays in line (an edit or a switched
+   * branch has moved the newest node onto the shown branch already).
+   */
   reply(sessionKey: string, turn: Turn): Promise<void> {
     return this.#enqueue(sessionKey, async (run) => {
       await sleep(350);
       let outcome: ToolOutcome | null = null;
       const tool = planTool(turn.userText);
       if (tool && !run.cancelled) {
+        // The call id pairs the result with its call (parallel calls stay apart).
+        const callId = `call_${turn.userEventId.slice(0, 12)}`;
         await this.#store.record(sessionKey, AGENT_ID, {
           type: 'tool_called',
           tool_name: tool.name,
           params: tool.params,
+          call_id: callId,
         });
         await sleep(300);
         const { result, success } = tool.run();
@@ -302,12 +310,34 @@ export class Agent {
           tool_name: tool.name,
           result,
           success,
+          call_id: callId,
         });
         await sleep(200);
       }
       if (run.cancelled) return;
       const reply = composeReply(turn, outcome);
       const handle = this.#store.stream(sessionKey, { agentId: AGENT_ID, model: MODEL });
+      await this.#stream(run, handle, turn, reply);
+    });
+  }
+
+  /**
+   * Regenerates a reply: a new one beside it, streamed through
+   * `store.regenerate()`. The canned text is picked anew (seeded by the
+   * draft's id), so the sibling usually differs.
+   */
+  regenerate(
+    sessionKey: string,
+    replyId: string,
+    turn: Turn,
+    tool: ToolOutcome | null,
+  ): Promise<void> {
+    return this.#enqueue(sessionKey, async (run) => {
+      const handle = await this.#store.regenerate(sessionKey, replyId, {
+        agentId: AGENT_ID,
+        model: MODEL,
+      });
+      const reply = composeReply({ ...turn, userEventId: handle.id.padEnd(8, '0') }, tool);
       await this.#stream(run, handle, turn, reply);
     });
   }

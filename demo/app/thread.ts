@@ -8,13 +8,16 @@
  */
 import {
   type AnyEvent,
+  activePath,
   compareEvents,
   type EventStore,
   isKnownKind,
   type Message,
+  newestLeafUnder,
   type SessionEvent,
 } from 'sessionlog';
 import type { Agent, ToolOutcome, Turn } from './agent.js';
+import { type BranchActions, decorateRow } from './branches.js';
 import { h } from './dom.js';
 import { longTime, num, oneLine, pretty, shortTime, toMillis } from './format.js';
 
@@ -29,6 +32,14 @@ interface Item {
 
 const PAGE = 50;
 const CLAMP = 3000;
+// Kinds that are nodes of the conversation tree: shown only on the active path.
+const NODE_KINDS = new Set([
+  'message_received',
+  'message_sent',
+  'agent_response',
+  'tool_called',
+  'tool_result',
+]);
 const SHOWN_KINDS = new Set([
   'message_received',
   'message_sent',
@@ -124,6 +135,11 @@ export class ThreadView {
     this.#renderDrafts(store.getDraftsSnapshot(key));
   }
 
+  /** Renders again without reading (the agent started or stopped: Edit / Regenerate change). */
+  update(): void {
+    if (this.#key !== null) this.#render();
+  }
+
   /** Scrolls to the newest message. */
   scrollToBottom(): void {
     this.#scrollToBottom();
@@ -141,8 +157,13 @@ export class ThreadView {
     if (epoch !== this.#epoch) return;
     const next = new Map<string, Item>();
     if (this.#windowStart) next.set(this.#windowStart.id, this.#windowStart);
-    for (const e of events)
+    // Other branches' messages are in the log too: keep the active path's (once it is known).
+    const snapshot = store.getSnapshot(key);
+    const onPath = snapshot && new Set(activePath(snapshot).map((n) => n.id));
+    for (const e of events) {
+      if (onPath && NODE_KINDS.has(e.kind.type) && !onPath.has(e.id)) continue;
       if (SHOWN_KINDS.has(e.kind.type) || !isKnownKind(e.kind)) next.set(e.id, e);
+    }
     this.#items = next;
   }
 
@@ -204,6 +225,9 @@ export class ThreadView {
   }
 
   #render(): void {
+    const key = this.#key;
+    const snapshot = key === null ? undefined : this.#o.store.getSnapshot(key);
+    const busy = key !== null && this.#o.agent.isRunning(key);
     const stick = this.#nearBottom();
     const items = [...this.#items.values()].sort(compareEvents);
     const list = this.#o.list;
@@ -216,6 +240,7 @@ export class ThreadView {
         el = renderItem(item);
         this.#elements.set(item.id, el);
       }
+      decorateRow(el, snapshot, this.#actions, busy);
       if (el === ref) ref = ref.nextElementSibling;
       else list.insertBefore(el, ref);
     }
@@ -228,6 +253,66 @@ export class ThreadView {
     this.#o.loadOlder.hidden = !this.#hasOlder;
     this.#o.start.hidden = this.#hasOlder || items.length === 0;
     if (stick) this.#scrollToBottom();
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  readonly #actions: BranchActions = {
+    switchTo: (id) =>
+      this.#branch(async (key, store) => {
+        const snapshot = store.getSnapshot(key);
+        // The leaf below the sibling: what its branch last showed, and cheap to page.
+        const leaf = snapshot ? newestLeafUnder(snapshot, id) : undefined;
+        await store.setHead(key, leaf?.id ?? id);
+      }),
+    edit: (id, text) =>
+      this.#branch(async (key, store) => {
+        const history = this.#pathBefore(id).filter(
+          (n) => n.kind.type === 'message_received',
+        ).length;
+        const message = await store.edit(key, id, text, { agentId: 'assistant' });
+        void this.#o.agent.reply(key, { userText: text, userEventId: message.id, history });
+      }),
+    regenerate: (id) =>
+      this.#branch(async (key) => {
+        const before = this.#pathBefore(id);
+        let turn: Turn | null = null;
+        let tool: ToolOutcome | null = null;
+        let history = 0;
+        for (const node of before) {
+          if (node.kind.type === 'message_received') {
+            if (turn) history++;
+            turn = { userText: node.kind.content, userEventId: node.id, history };
+            tool = null;
+          } else if (node.kind.type === 'tool_result') {
+            tool = {
+              name: node.kind.tool_name,
+              result: node.kind.result,
+              success: node.kind.success,
+            };
+          }
+        }
+        await this.#o.agent.regenerate(
+          key,
+          id,
+          turn ?? { userText: '', userEventId: id, history: 0 },
+          tool,
+        );
+      }),
+  };
+
+  /** The active path's nodes before `id`. */
+  #pathBefore(id: string) {
+    const snapshot = this.#key === null ? undefined : this.#o.store.getSnapshot(this.#key);
+    const path = snapshot ? activePath(snapshot) : [];
+    const at = path.findIndex((n) => n.id === id);
+    return at < 0 ? [] : path.slice(0, at);
+  }
+
+  #branch(run: (key: string, store: EventStore) => Promise<void>): void {
+    const key = this.#key;
+    if (key === null) return;
+    run(key, this.#o.store).catch((error) => this.#o.onError(error));
   }
 
   // ---------------------------------------------------------------- drafts

@@ -1,8 +1,10 @@
 /**
  * Export (JSON Lines, sessionlog or Rust reference format, as a download) and
- * import (a file picker, a progress bar, a report of bad lines).
+ * import (a file picker, a progress bar, a report of bad lines) of JSON Lines
+ * or of a ChatGPT / Claude export.
  */
 import type { EventStore, ExportFormat } from 'sessionlog';
+import { type ConversationFormat, importConversations } from 'sessionlog/import';
 import { h } from './dom.js';
 import { bytes, describeError, num } from './format.js';
 
@@ -79,25 +81,10 @@ export async function importFile(
   el.dialog.showModal();
   let added = 0;
   try {
-    const result = await store.importEvents(file, {
-      onInvalid: 'skip',
-      signal: controller.signal,
-      onProgress: (p) => {
-        el.progress.value = p.bytesRead;
-        el.status.textContent = `${num(p.lines)} lines read · ${num(p.added)} new events · ${num(p.duplicates)} already stored`;
-      },
-    });
-    added = result.added;
-    el.progress.value = el.progress.max;
-    const parts = [`${num(result.added)} new events from ${num(result.lines)} lines`];
-    if (result.duplicates > 0) parts.push(`${num(result.duplicates)} already stored`);
-    if (result.skipped > 0) parts.push(`${num(result.skipped)} of deleted chats skipped`);
-    if (result.invalid > 0) parts.push(`${num(result.invalid)} invalid lines skipped`);
-    el.status.textContent = `Imported: ${parts.join(' · ')}.`;
-    for (const bad of result.invalidLines.slice(0, 50)) {
-      el.errors.append(h('li', null, `Line ${bad.line}: ${bad.message}`));
-    }
-    el.dialog.dataset.state = 'done';
+    const format = await conversationFormat(file);
+    added = format
+      ? await importExport(store, file, format, el, controller.signal)
+      : await importLines(store, file, el, controller.signal);
   } catch (error) {
     const { title, detail } = describeError(error);
     el.status.textContent = `${title}: ${detail}`;
@@ -114,4 +101,78 @@ export async function importFile(
     el.close.addEventListener('click', () => el.dialog.close(), { once: true });
   });
   return added;
+}
+
+/** `chatgpt` or `claude` when the file is one of their exports (a JSON array of conversations), else null. */
+async function conversationFormat(file: File): Promise<ConversationFormat | null> {
+  const head = await file.slice(0, 64 * 1024).text();
+  if (!/^\s*[[{]/.test(head) || /^\s*\{"id":/.test(head)) return null; // JSON Lines of events start with {"id":
+  if (/"mapping"\s*:/.test(head)) return 'chatgpt';
+  if (/"chat_messages"\s*:/.test(head)) return 'claude';
+  return null;
+}
+
+/** Imports a ChatGPT or Claude export: one chat per conversation, with its branches. */
+async function importExport(
+  store: EventStore,
+  file: File,
+  format: ConversationFormat,
+  el: ImportElements,
+  signal: AbortSignal,
+): Promise<number> {
+  const name = format === 'chatgpt' ? 'ChatGPT' : 'Claude';
+  el.status.textContent = `Reading a ${name} export…`;
+  const result = await importConversations(store, file, {
+    format,
+    onInvalid: 'skip',
+    signal,
+    // Web chats: the demo lists sessions of its own agent.
+    agentId: 'assistant',
+    onProgress: (p) => {
+      el.status.textContent = `${num(p.conversations)} conversations read · ${num(p.added)} new events`;
+    },
+  });
+  el.progress.value = el.progress.max;
+  const parts = [
+    `${num(result.sessions.length)} ${name} conversations`,
+    `${num(result.added)} new events`,
+  ];
+  if (result.duplicates > 0) parts.push(`${num(result.duplicates)} already stored`);
+  if (result.invalid > 0) parts.push(`${num(result.invalid)} conversations could not be read`);
+  el.status.textContent = `Imported: ${parts.join(' · ')}.`;
+  for (const bad of result.invalidConversations.slice(0, 50)) {
+    el.errors.append(
+      h('li', null, `Conversation ${bad.index + 1}${bad.id ? ` (${bad.id})` : ''}: ${bad.message}`),
+    );
+  }
+  el.dialog.dataset.state = 'done';
+  return result.added;
+}
+
+/** Imports JSON Lines of events (this library's export, or the reference's). */
+async function importLines(
+  store: EventStore,
+  file: File,
+  el: ImportElements,
+  signal: AbortSignal,
+): Promise<number> {
+  const result = await store.importEvents(file, {
+    onInvalid: 'skip',
+    signal,
+    onProgress: (p) => {
+      el.progress.value = p.bytesRead;
+      el.status.textContent = `${num(p.lines)} lines read · ${num(p.added)} new events · ${num(p.duplicates)} already stored`;
+    },
+  });
+  el.progress.value = el.progress.max;
+  const parts = [`${num(result.added)} new events from ${num(result.lines)} lines`];
+  if (result.duplicates > 0) parts.push(`${num(result.duplicates)} already stored`);
+  if (result.skipped > 0) parts.push(`${num(result.skipped)} of deleted chats skipped`);
+  if (result.invalid > 0) parts.push(`${num(result.invalid)} invalid lines skipped`);
+  el.status.textContent = `Imported: ${parts.join(' · ')}.`;
+  for (const bad of result.invalidLines.slice(0, 50)) {
+    el.errors.append(h('li', null, `Line ${bad.line}: ${bad.message}`));
+  }
+  el.dialog.dataset.state = 'done';
+  return result.added;
 }

@@ -247,7 +247,7 @@ test(`fuzz: ${PAGES} pages × ${OPS} random operations converge, every acknowled
         return {
           differ,
           snapshots: keys.map((k) => window.kit.stable(store.getSnapshot(k))),
-          sessions: window.kit.stable(store.getSessionsSnapshot()),
+          sessions: window.kit.stable(store.getSummariesSnapshot()),
           errors,
         };
       }, KEYS),

@@ -386,7 +386,7 @@ export async function installKit(page: Page): Promise<void> {
       if (!keysSeen) {
         keysSeen = new Set();
         subscribed.set(store, keysSeen);
-        store.subscribeSessions(() => {});
+        store.subscribeSummaries(() => {});
       }
       for (const key of keys) {
         if (keysSeen.has(key)) continue;
@@ -401,7 +401,7 @@ export async function installKit(page: Page): Promise<void> {
           const snapshot = stable(store.getSnapshot(key));
           if (snapshot !== fromLog) differ.push(`${key}: live ${snapshot} / log ${fromLog}`);
         }
-        const list = stable(store.getSessionsSnapshot());
+        const list = stable(store.getSummariesSnapshot());
         const fromLog = stable(await store.listSummaries());
         if (list !== fromLog) differ.push(`session list: live ${list} / log ${fromLog}`);
         if (differ.length === 0 || performance.now() > deadline) return differ;

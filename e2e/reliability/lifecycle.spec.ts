@@ -61,7 +61,7 @@ async function view(page: Page) {
     const { store, errors } = window.life;
     const differ = await window.kit.live(store, keys, 10_000);
     const snapshots = keys.map((k) => window.kit.stable(store.getSnapshot(k)));
-    return { differ, snapshots, errors, sessions: window.kit.stable(store.getSessionsSnapshot()) };
+    return { differ, snapshots, errors, sessions: window.kit.stable(store.getSummariesSnapshot()) };
   }, KEYS);
 }
 

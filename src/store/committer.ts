@@ -1,0 +1,208 @@
+/**
+ * The committer: validates appends, queues them so that the appends of one
+ * tick share one readwrite transaction (group commit), writes deletions, and
+ * hands what each transaction committed on, after it completed.
+ */
+import type { HybridClock } from '../clock.js';
+import { EventStoreError, validationError } from '../errors.js';
+import { type AnyEvent, parseEvent } from '../event.js';
+import type { MetaRecord, TombstoneRecord } from '../schema.js';
+import { formatTimestamp, parseTimestamp } from '../timestamp.js';
+import { observeLatest } from './batches.js';
+import { atomically, type Db, WRITE_STORES } from './connection.js';
+import { type Committed, deleteSessionData, type RecordCheck, writeBatch } from './transactions.js';
+import type { AppendResult, Durability } from './types.js';
+
+interface PendingAppend {
+  events: AnyEvent[];
+  durability: Durability;
+  /** Draft records to delete in the same transaction (a finished stream). */
+  clearDrafts?: string[];
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+/** What the committer needs: the database, the clock, record checks, and where commits go. */
+export interface CommitterHost {
+  run<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  clock: HybridClock;
+  check: RecordCheck;
+  /** Default durability of deletions. */
+  durability: Durability;
+  /** A transaction committed events (called after it completed, before the next one starts). */
+  committed(commit: Committed): void;
+  /** A transaction deleted a session. */
+  deleted(tombstone: TombstoneRecord): void;
+}
+
+/** Group commit of appends, and deletions. */
+export class Committer {
+  readonly #host: CommitterHost;
+  #queue: PendingAppend[] = [];
+  #draining: Promise<void> | undefined;
+
+  constructor(host: CommitterHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Validates `input` and queues it for the next commit; resolves after that
+   * transaction completes. An invalid event rejects the call with a
+   * `validation` error naming its index and field, and nothing of it is queued.
+   */
+  append(
+    input: AnyEvent | readonly AnyEvent[],
+    durability: Durability,
+    clearDrafts?: string[],
+  ): Promise<AppendResult> {
+    let events: AnyEvent[];
+    try {
+      events = this.#validate(input);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    observeLatest(this.#host.clock, events);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({
+        events,
+        durability,
+        resolve,
+        reject,
+        ...(clearDrafts ? { clearDrafts } : {}),
+      });
+      this.#drainSoon();
+    });
+  }
+
+  #validate(input: AnyEvent | readonly AnyEvent[]): AnyEvent[] {
+    const list = Array.isArray(input) ? input : [input];
+    if (list.length === 0) return [];
+    return list.map((value, index) => {
+      try {
+        return parseEvent(value, { allowUnknownKinds: true, clock: this.#host.clock });
+      } catch (error) {
+        if (!(error instanceof EventStoreError) || !Array.isArray(input)) throw error;
+        throw new EventStoreError('validation', `events[${index}].${error.message}`, {
+          field: error.field,
+          index,
+        });
+      }
+    });
+  }
+
+  #drainSoon(): void {
+    // The first append of a tick starts a drain at the next microtask, so every
+    // append issued in the same tick lands in one transaction.
+    this.#draining ??= Promise.resolve()
+      .then(async () => {
+        while (this.#queue.length > 0) {
+          const strict = this.#queue.filter((p) => p.durability === 'strict');
+          const relaxed = this.#queue.filter((p) => p.durability === 'relaxed');
+          this.#queue = [];
+          if (relaxed.length) await this.#commit(relaxed, 'relaxed');
+          if (strict.length) await this.#commit(strict, 'strict');
+        }
+      })
+      .finally(() => {
+        this.#draining = undefined;
+        if (this.#queue.length > 0) this.#drainSoon();
+      });
+  }
+
+  async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
+    let outcome: Awaited<ReturnType<typeof writeBatch>>;
+    try {
+      outcome = await this.#host.run((db) =>
+        atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
+          writeBatch(tx, batch, this.#host.check),
+        ),
+      );
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
+    if (outcome.committed) this.#host.committed(outcome.committed);
+  }
+
+  /** Resolves once every queued append has been committed (or has failed). */
+  async settled(): Promise<void> {
+    while (this.#draining) await this.#draining;
+  }
+
+  /** Rejects every queued append with `error` (the store closed). */
+  rejectQueued(error: EventStoreError): void {
+    for (const pending of this.#queue.splice(0)) pending.reject(error);
+  }
+
+  /**
+   * Deletes a session (see `EventStore.deleteSession`): its events, summary
+   * and drafts go in one transaction and a tombstone stays. Under a full
+   * quota the data is removed first and the tombstone written after.
+   */
+  async deleteSession(sessionKey: string): Promise<TombstoneRecord> {
+    if (typeof sessionKey !== 'string' || sessionKey === '') {
+      throw validationError('sessionKey', 'must be a non-empty string');
+    }
+    await this.settled();
+    const { run, clock, durability } = this.#host;
+    // Last activity of a session whose space had to be freed first (see below).
+    let freed: string | undefined;
+    const remove = (db: Db) =>
+      atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), async (tx) => {
+        const [meta, last] = await Promise.all([
+          tx.objectStore('meta').get('state') as Promise<MetaRecord>,
+          deleteSessionData(tx, sessionKey),
+        ]);
+        // Later than every event this tab has seen and every event of the session.
+        let ns = parseTimestamp(clock.next());
+        for (const activity of [last, freed]) {
+          const after = activity ? parseTimestamp(activity) + 1n : 0n;
+          if (after > ns) ns = after;
+        }
+        const record: TombstoneRecord = {
+          sessionKey,
+          timestamp: formatTimestamp(ns),
+          seq: meta.seq + 1,
+        };
+        await Promise.all([
+          tx.objectStore('tombstones').put(record),
+          tx.objectStore('meta').put({ ...meta, seq: record.seq }, 'state'),
+        ]);
+        return record;
+      });
+    let tombstone: TombstoneRecord;
+    try {
+      tombstone = await run(remove);
+    } catch (error) {
+      if (!(error instanceof EventStoreError) || error.code !== 'quota') throw error;
+      // A full quota refuses every transaction that writes anything, the
+      // tombstone included, but not one that only deletes: free the session's
+      // space first (events, summary and drafts together, so no summary is left
+      // without its events), then record the deletion.
+      freed = await run((db) =>
+        atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
+          deleteSessionData(tx, sessionKey),
+        ),
+      );
+      tombstone = await run(remove);
+    }
+    this.#host.deleted(tombstone);
+    return tombstone;
+  }
+
+  /**
+   * Resolves once everything appended before the call is on disk: waits for
+   * queued commits, then runs a strict-durability transaction (which makes
+   * the browser flush its log, earlier relaxed commits included).
+   */
+  async flush(): Promise<void> {
+    await this.settled();
+    await this.#host.run((db) =>
+      atomically(db.transaction('meta', 'readwrite', { durability: 'strict' }), async (tx) => {
+        const meta = (await tx.store.get('state')) as MetaRecord;
+        await tx.store.put(meta, 'state');
+      }),
+    );
+  }
+}

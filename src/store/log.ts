@@ -1,0 +1,318 @@
+/**
+ * Reads of the log: a session's events, pages of messages through the message
+ * index, summaries, and what was committed after a commit sequence. Every
+ * record is validated on its way out; a corrupt one is skipped and reported,
+ * never handed on.
+ */
+import { unwrap } from 'idb';
+import { HybridClock } from '../clock.js';
+import { EventStoreError, validationError } from '../errors.js';
+import { type AnyEvent, isKnownKind, parseEvent, type SessionEvent } from '../event.js';
+import { type Message, messageOf } from '../projection.js';
+import { compareCodePoints } from '../reference.js';
+import {
+  type EventRecord,
+  type MetaRecord,
+  sessionRange,
+  type TombstoneRecord,
+} from '../schema.js';
+import { readSummary, type SessionSummary } from '../summary.js';
+import { normalizeTimestamp } from '../timestamp.js';
+import { activePathPage, type LogPosition, type TreeReads } from '../tree-log.js';
+import { type Db, toStoreError } from './connection.js';
+import type { CorruptRecord, MessagePage, MessageQuery } from './types.js';
+
+const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 1000;
+
+/** What a read since a commit sequence found: everything committed after it. */
+export interface LogRead {
+  meta: MetaRecord;
+  records: EventRecord[];
+  /** The valid events of `records`, in the same order. */
+  events: AnyEvent[];
+  tombstones: TombstoneRecord[];
+  /** [key, summary, or `undefined` when the session is gone or its summary corrupt]. */
+  summaries: Array<[string, SessionSummary | undefined]>;
+}
+
+/** Which summaries a read since a commit sequence also reads. */
+export type SummaryRead = 'all' | 'changed' | 'none';
+
+/** A position in a session's (timestamp, id) order. */
+export interface Position {
+  timestamp: string;
+  id: string;
+}
+
+/** Most recent activity first, then by key. */
+export function byRecentActivity(a: SessionSummary, b: SessionSummary): number {
+  const x = a.lastActivity ?? '';
+  const y = b.lastActivity ?? '';
+  if (x !== y) return x < y ? 1 : -1;
+  return compareCodePoints(a.sessionKey, b.sessionKey);
+}
+
+/** Reads of the log through a connection's `run`; corrupt records go to `report`. */
+export class LogReader {
+  readonly #run: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
+  readonly #report: (corrupt: CorruptRecord) => void;
+
+  constructor(
+    run: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
+    report: (corrupt: CorruptRecord) => void,
+  ) {
+    this.#run = run;
+    this.#report = report;
+  }
+
+  /** The event of a record, or `undefined` (reported) when it fails validation. */
+  decode(record: EventRecord): AnyEvent | undefined {
+    const { seq: _seq, msg: _msg, ...event } = record;
+    try {
+      return parseEvent(event, { allowUnknownKinds: true, clock: READ_CLOCK });
+    } catch (error) {
+      const key = typeof record?.id === 'string' ? record.id : String(record?.id);
+      this.#report({ store: 'events', key, error: toStoreError(error) });
+      return undefined;
+    }
+  }
+
+  /** The valid events of `records`, in order. */
+  decodeAll(records: readonly EventRecord[]): AnyEvent[] {
+    const out: AnyEvent[] = [];
+    for (const r of records) {
+      const e = this.decode(r);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** The record if it is a valid summary of `key`; else reports it as corrupt. */
+  checkSummary(value: unknown, key: string): SessionSummary | undefined {
+    const summary = readSummary(value, key);
+    if (summary) return summary;
+    const error = new EventStoreError(
+      'serialization',
+      `session summary of "${key}" has a bad shape`,
+    );
+    this.#report({ store: 'sessions', key, error });
+    return undefined;
+  }
+
+  /** All events of a session in (timestamp, id) order. */
+  async events(sessionKey: string): Promise<AnyEvent[]> {
+    const records = await this.#run((db) =>
+      db.getAllFromIndex('events', 'session', sessionRange(sessionKey)),
+    );
+    return this.decodeAll(records);
+  }
+
+  /** Events of a session with a timestamp strictly after `since`, in order. */
+  async eventsSince(sessionKey: string, since: string): Promise<AnyEvent[]> {
+    const from = normalizeTimestamp(since, 'since');
+    const range = IDBKeyRange.bound([sessionKey, from, []], [sessionKey, []], true);
+    const records = await this.#run((db) => db.getAllFromIndex('events', 'session', range));
+    return this.decodeAll(records);
+  }
+
+  /** Up to `count` events of a session after `after`; `last` is the last record's position. */
+  async eventsAfter(
+    sessionKey: string,
+    after: Position | undefined,
+    count: number,
+  ): Promise<{ events: AnyEvent[]; last: Position | undefined }> {
+    const range = after
+      ? IDBKeyRange.bound([sessionKey, after.timestamp, after.id], [sessionKey, []], true)
+      : sessionRange(sessionKey);
+    const records = await this.#run((db) => db.getAllFromIndex('events', 'session', range, count));
+    const last = records[records.length - 1];
+    return {
+      events: this.decodeAll(records),
+      last: last && { timestamp: last.timestamp, id: last.id },
+    };
+  }
+
+  /** Session keys in byte (code point) order. */
+  async sessionKeys(): Promise<string[]> {
+    const keys = await this.#run((db) => db.getAllKeys('sessions'));
+    return keys.sort(compareCodePoints);
+  }
+
+  /** The summary of a session, or `undefined`. */
+  async summary(sessionKey: string): Promise<SessionSummary | undefined> {
+    const value = await this.#run((db) => db.get('sessions', sessionKey));
+    return value === undefined ? undefined : this.checkSummary(value, sessionKey);
+  }
+
+  /** Every valid summary, most recent activity first. */
+  async summaries(): Promise<SessionSummary[]> {
+    const all = await this.#run((db) => db.getAll('sessions'));
+    return all
+      .map((s) => this.checkSummary(s, (s as { sessionKey?: string })?.sessionKey ?? ''))
+      .filter((s): s is SessionSummary => s !== undefined)
+      .sort(byRecentActivity);
+  }
+
+  /** The reads the conversation tree needs (src/tree-log.ts): by id, and backwards or forwards from a position. */
+  readonly tree: TreeReads = {
+    get: async (id) => {
+      const record = await this.#run((db) => db.get('events', id));
+      return record && this.decode(record);
+    },
+    before: async (sessionKey, before: LogPosition | undefined, count) => {
+      const range = before
+        ? IDBKeyRange.bound([sessionKey], [sessionKey, before.timestamp, before.id], false, true)
+        : sessionRange(sessionKey);
+      return this.decodeAll(
+        await this.#run((db) => readIndex(db, 'session', range, 'prev', count)),
+      );
+    },
+    after: async (sessionKey, after, count) =>
+      (await this.eventsAfter(sessionKey, after, count)).events,
+  };
+
+  /**
+   * A page of messages (see `EventStore.getMessages`): along the active path
+   * through src/tree-log.ts, or across all branches through the message index.
+   */
+  async messages(sessionKey: string, query: MessageQuery = {}): Promise<MessagePage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw validationError('limit', `must be an integer from 1 to ${MAX_PAGE}`);
+    }
+    if (query.before && query.after)
+      throw validationError('before', 'cannot be combined with after');
+    // A cursor is a message or any { timestamp, id }; its timestamp may be in a short form.
+    const cursorKey = (side: 'before' | 'after'): [string, string] | undefined => {
+      const cursor = query[side];
+      if (cursor === undefined || cursor === null) return undefined;
+      if (typeof cursor !== 'object' || typeof cursor.id !== 'string')
+        throw validationError(side, 'must be a message or a { timestamp, id } cursor');
+      return [normalizeTimestamp(cursor.timestamp, `${side}.timestamp`), cursor.id];
+    };
+    const afterAt = cursorKey('after');
+    const beforeAt = cursorKey('before');
+    const branch = query.branch ?? 'active';
+    if (branch !== 'active' && branch !== 'all')
+      throw validationError('branch', "must be 'active' or 'all'");
+    if (branch === 'active') {
+      const headTarget = (await this.summary(sessionKey))?.headTarget ?? null;
+      const at = (key?: [string, string]) => key && { timestamp: key[0], id: key[1] };
+      return activePathPage(this.tree, sessionKey, headTarget, {
+        limit,
+        ...(beforeAt ? { before: at(beforeAt) } : {}),
+        ...(afterAt ? { after: at(afterAt) } : {}),
+      });
+    }
+    const low: unknown[] = afterAt ? [sessionKey, 1, ...afterAt] : [sessionKey, 1];
+    const high: unknown[] = beforeAt ? [sessionKey, 1, ...beforeAt] : [sessionKey, 1, []];
+    const forward = Boolean(query.after);
+    let range = IDBKeyRange.bound(low, high, Boolean(query.after), Boolean(query.before));
+    const messages: Message[] = [];
+    let hasMore: boolean;
+    // Corrupt records are skipped, so read on past them until the page is full.
+    for (;;) {
+      const need = limit - messages.length;
+      const records = await this.#run((db) =>
+        readIndex(db, 'message', range, forward ? 'next' : 'prev', need + 1),
+      );
+      hasMore = records.length > need;
+      const page = records.slice(0, need);
+      for (const record of page) {
+        const event = this.decode(record);
+        const message = event && isKnownKind(event.kind) ? messageOf(event as SessionEvent) : null;
+        if (message) messages.push(message);
+      }
+      if (!hasMore || messages.length === limit) break;
+      const last = page[page.length - 1]!;
+      const at = [sessionKey, 1, last.timestamp, last.id];
+      range = forward
+        ? IDBKeyRange.bound(at, high, true, Boolean(query.before))
+        : IDBKeyRange.bound(low, at, Boolean(query.after), true);
+    }
+    if (!forward) messages.reverse();
+    return { messages, hasMore };
+  }
+
+  /**
+   * What was committed after commit `from` (events and deletions), read in one
+   * transaction with the sequence, and the summaries `summaries` asks for:
+   * all of them, those of the sessions that changed, or none.
+   */
+  async since(from: number, summaries: SummaryRead): Promise<LogRead> {
+    const read = await this.#run(async (db) => {
+      const tx = db.transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
+      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
+      const none = { meta, records: [], tombstones: [], summaries: [] };
+      if (meta.seq <= from && summaries !== 'all') return none;
+      const range = meta.seq > from ? IDBKeyRange.bound(from, meta.seq, true, false) : undefined;
+      const [records, tombstones] = range
+        ? await Promise.all([
+            tx.objectStore('events').index('seq').getAll(range),
+            tx.objectStore('tombstones').index('seq').getAll(range),
+          ])
+        : [[], []];
+      let read: Array<[string, SessionSummary | undefined]> = [];
+      if (summaries === 'all') {
+        read = (await tx.objectStore('sessions').getAll()).map((s) => [
+          s.sessionKey,
+          this.checkSummary(s, s?.sessionKey),
+        ]);
+      } else if (summaries === 'changed') {
+        const keys = new Set([
+          ...records.map((r) => r.session_key),
+          ...tombstones.map((t) => t.sessionKey),
+        ]);
+        read = await Promise.all(
+          [...keys].map(
+            async (k): Promise<[string, SessionSummary | undefined]> => [
+              k,
+              await tx
+                .objectStore('sessions')
+                .get(k)
+                .then((v) => (v === undefined ? undefined : this.checkSummary(v, k))),
+            ],
+          ),
+        );
+      }
+      return { meta, records, tombstones, summaries: read };
+    });
+    return { ...read, events: this.decodeAll(read.records) };
+  }
+}
+
+/** Reads up to `count` records of an events index in one direction. */
+async function readIndex(
+  db: Db,
+  name: 'message' | 'session',
+  range: IDBKeyRange,
+  direction: 'next' | 'prev',
+  count: number,
+): Promise<EventRecord[]> {
+  const tx = db.transaction('events', 'readonly');
+  const index = unwrap(tx.store.index(name)) as IDBIndex & {
+    getAllRecords?: (options: {
+      query: IDBKeyRange;
+      count: number;
+      direction: IDBCursorDirection;
+    }) => IDBRequest<Array<{ value: EventRecord }>>;
+  };
+  if (direction === 'next') return tx.store.index(name).getAll(range, count);
+  if (typeof index.getAllRecords === 'function') {
+    // One request for a reverse page (Chromium 141+), instead of a cursor step per record.
+    const request = index.getAllRecords({ query: range, count, direction });
+    return new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result.map((r) => r.value));
+      request.onerror = () => reject(request.error);
+    });
+  }
+  const out: EventRecord[] = [];
+  let cursor = await tx.store.index(name).openCursor(range, 'prev');
+  while (cursor && out.length < count) {
+    out.push(cursor.value);
+    cursor = await cursor.continue();
+  }
+  return out;
+}

@@ -1,0 +1,174 @@
+/**
+ * Branches through the store (issue 13): record with a parent, setHead, edit
+ * and regenerate as one call each, getMessages along the active path (paged,
+ * equal to the projection's active path) or across all branches, and
+ * summaries of earlier releases (no head register) read without an upgrade.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  activePath,
+  type CorruptRecord,
+  type EventStore,
+  type Message,
+  mainSessionKey,
+  newestLeafUnder,
+  type Projection,
+  siblingsOf,
+} from '../src/index.js';
+import { uniqueName } from './helpers.js';
+import { openTestStore, rawAll, rawPut } from './store-helpers.js';
+
+const KEY = mainSessionKey('bot');
+const ids = (list: ReadonlyArray<{ id: string }>) => list.map((m) => m.id);
+const ask = (store: EventStore, content: string, parentId?: string | null) =>
+  store.record(KEY, 'bot', { type: 'message_received', content }, { parentId });
+const answer = (store: EventStore, content: string, parentId?: string | null) =>
+  store.record(
+    KEY,
+    'bot',
+    { type: 'agent_response', content, model: 'm', tokens: { input_tokens: 1, output_tokens: 1 } },
+    { parentId },
+  );
+
+/** Every page of the active path, newest first then older, must match the projection's path. */
+async function expectPagesMatch(store: EventStore, p: Projection, limit: number): Promise<void> {
+  const expected = activePath(p)
+    .filter((n) => n.kind.type !== 'tool_called')
+    .map((n) => n.id);
+  const seen: string[] = [];
+  let page = await store.getMessages(KEY, { limit });
+  seen.unshift(...ids(page.messages));
+  while (page.hasMore) {
+    page = await store.getMessages(KEY, { limit, before: page.messages[0]! });
+    seen.unshift(...ids(page.messages));
+  }
+  expect(seen).toEqual(expected);
+  // Forward from the first message: the same path.
+  const forward: string[] = [];
+  let cursor: Message | undefined;
+  for (;;) {
+    const next = await store.getMessages(KEY, cursor ? { limit, after: cursor } : { limit: 1 });
+    if (!cursor) {
+      const first = await store.getMessages(KEY, { limit: 1000 });
+      cursor = first.messages[0];
+      if (!cursor) break;
+      forward.push(cursor.id);
+      continue;
+    }
+    forward.push(...ids(next.messages));
+    if (!next.hasMore) break;
+    cursor = next.messages.at(-1)!;
+  }
+  expect(forward).toEqual(expected);
+}
+
+describe('branches in the store', () => {
+  it('edit, regenerate and setHead: one call each, paged along the active path', async () => {
+    const store = await openTestStore();
+    try {
+      const q1 = await ask(store, 'q1');
+      const a1 = await answer(store, 'a1');
+      const q2 = await ask(store, 'q2');
+      const a2 = await answer(store, 'a2');
+
+      // Edit q2: a sibling under a1, and the head moves to it.
+      const q2b = await store.edit(KEY, q2.id, 'q2, edited');
+      expect(q2b.kind).toMatchObject({ type: 'message_received', parent_id: a1.id });
+      let p = await store.getProjection(KEY);
+      expect(ids(siblingsOf(p, q2.id))).toEqual([q2.id, q2b.id]);
+      expect(ids(activePath(p))).toEqual([q1.id, a1.id, q2b.id]);
+
+      // Regenerate under the edit: the draft knows its parent; the reply lands there.
+      const stream = store.stream(KEY, { agentId: 'bot', model: 'm', parentId: q2b.id });
+      expect(store.getDraftsSnapshot(KEY)[0]?.parentId).toBe(q2b.id);
+      stream.push('a2 for the edit');
+      const a2b = await stream.done({ tokens: { input_tokens: 1, output_tokens: 1 } });
+      expect(a2b.kind.parent_id).toBe(q2b.id);
+
+      const regen = await store.regenerate(KEY, a2b.id, { agentId: 'bot', model: 'm' });
+      expect(store.getDraftsSnapshot(KEY).map((d) => d.parentId)).toEqual([q2b.id]);
+      regen.push('a2 again');
+      const a2c = await regen.done({ tokens: { input_tokens: 2, output_tokens: 2 } });
+      p = await store.getProjection(KEY);
+      expect(ids(siblingsOf(p, a2b.id))).toEqual([a2b.id, a2c.id]);
+      expect(ids(activePath(p))).toEqual([q1.id, a1.id, q2b.id, a2c.id]);
+      expect(ids((await store.getMessages(KEY)).messages)).toEqual(ids(activePath(p)));
+      await expectPagesMatch(store, p, 2);
+
+      // Switch back to the first branch: the head names its leaf.
+      await store.setHead(KEY, newestLeafUnder(p, q2.id)!.id);
+      p = await store.getProjection(KEY);
+      expect(ids(activePath(p))).toEqual([q1.id, a1.id, q2.id, a2.id]);
+      await expectPagesMatch(store, p, 1);
+      // Head on an inner node: the path goes on through the newest child.
+      await store.setHead(KEY, a1.id);
+      p = await store.getProjection(KEY);
+      expect(ids(activePath(p))).toEqual([q1.id, a1.id, q2b.id, a2c.id]);
+      await expectPagesMatch(store, p, 3);
+
+      // Every branch, in (timestamp, id) order.
+      const all = await store.getMessages(KEY, { branch: 'all', limit: 100 });
+      expect(ids(all.messages)).toEqual(ids(p.messages));
+      expect(all.messages).toHaveLength(7);
+      // Counts span every branch; the live snapshot agrees with the log.
+      const summary = await store.getSummary(KEY);
+      expect(summary).toMatchObject({ messageCount: 3, headTarget: a1.id });
+      expect(summary!.tokens.responses).toBe(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects bad input with typed errors, writing nothing', async () => {
+    const store = await openTestStore();
+    try {
+      await ask(store, 'q1');
+      await expect(ask(store, 'x', 'nope')).rejects.toMatchObject({
+        code: 'validation',
+        field: 'kind.parent_id',
+      });
+      await expect(store.setHead(KEY, 'nope')).rejects.toMatchObject({
+        code: 'validation',
+        field: 'kind.target_id',
+      });
+      await expect(store.edit(KEY, 'f'.repeat(64), 'x')).rejects.toMatchObject({
+        code: 'not_found',
+      });
+      expect(() => store.stream(KEY, { agentId: 'b', model: 'm', parentId: 'x' })).toThrow(
+        expect.objectContaining({ field: 'parentId' }),
+      );
+      await expect(store.getMessages(KEY, { branch: 'some' as 'all' })).rejects.toMatchObject({
+        field: 'branch',
+      });
+      expect((await store.getEvents(KEY)).length).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads a summary of an earlier release (no head register) as "no head set", without reporting it', async () => {
+    const name = uniqueName('tree-upgrade');
+    let store = await openTestStore({ name });
+    const q1 = await ask(store, 'q1');
+    await answer(store, 'a1');
+    await store.close();
+    const [summary] = await rawAll<Record<string, unknown>>(name, 'sessions');
+    const { headTarget: _, ...old } = summary!;
+    const { head: _h, ...oldVersions } = old.versions as Record<string, unknown>;
+    await rawPut(name, 'sessions', [{ ...old, versions: oldVersions }]);
+
+    store = await openTestStore({ name });
+    try {
+      const corrupt: CorruptRecord[] = [];
+      store.on('corrupt', (r) => corrupt.push(r));
+      expect(await store.getSummary(KEY)).toMatchObject({ headTarget: null, messageCount: 1 });
+      expect((await store.listSummaries())[0]).toMatchObject({ headTarget: null });
+      await store.setHead(KEY, q1.id);
+      expect(await store.getSummary(KEY)).toMatchObject({ headTarget: q1.id, eventCount: 3 });
+      expect(ids((await store.getMessages(KEY)).messages)).toHaveLength(2);
+      expect(corrupt).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,5 +1,12 @@
 import { defineConfig, devices } from '@playwright/test';
-import { DEV_PORT, DEV_URL, PREVIEW_PORT, PREVIEW_URL } from './e2e/ports.js';
+import {
+  DEV_PORT,
+  DEV_URL,
+  EXAMPLE_PORT,
+  EXAMPLE_URL,
+  PREVIEW_PORT,
+  PREVIEW_URL,
+} from './e2e/ports.js';
 
 // Playwright cannot download its own browsers here: always use the system Chromium.
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -50,6 +57,15 @@ export default defineConfig({
       url: PREVIEW_URL,
       reuseExistingServer: !process.env.CI,
       timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    // examples/ai-sdk-chat (`npm run example`): e2e/example-ai-sdk-chat.spec.ts.
+    {
+      command: `npm run example -- --strictPort --port ${EXAMPLE_PORT}`,
+      url: EXAMPLE_URL,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
       stdout: 'ignore',
       stderr: 'pipe',
     },

@@ -9,11 +9,12 @@ const chromiumLaunch = {
   args: ['--disable-gpu', '--disable-dev-shm-usage'],
 };
 
-// Every runtime dependency (and its subpath imports, e.g. '@noble/hashes/blake2.js')
+// Every runtime and peer dependency (and its subpath imports, e.g. '@noble/hashes/blake2.js')
 // stays external: the consumer's bundler resolves and dedupes them.
 const deps = Object.keys(pkg.dependencies ?? {});
 // Node built-ins (the server subpath) and the optional peers stay external too.
 const peers = Object.keys(pkg.peerDependencies ?? {});
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 const isExternal = (id: string) =>
   id.startsWith('node:') ||
   [...deps, ...peers].some((dep) => id === dep || id.startsWith(`${dep}/`));
@@ -29,14 +30,19 @@ export default defineConfig({
     minify: false,
     // The main entry, and the subpath modules a chat UI's main path does not need.
     lib: {
+      // The main entry and one file per subpath export (package.json "exports"), so
+      // the integrations, importers, sync and server stay out of the main bundle.
       entry: {
-        sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
-        transfer: fileURLToPath(new URL('./src/entries/transfer.ts', import.meta.url)),
-        reference: fileURLToPath(new URL('./src/entries/reference.ts', import.meta.url)),
-        import: fileURLToPath(new URL('./src/entries/import.ts', import.meta.url)),
+        sessionlog: src('index.ts'),
+        transfer: src('entries/transfer.ts'),
+        reference: src('entries/reference.ts'),
+        import: src('entries/import.ts'),
+        react: src('react/index.ts'),
+        'ai-sdk': src('ai-sdk/index.ts'),
+        'assistant-ui': src('assistant-ui/index.ts'),
         // The browser's sync client, and the sync server's handlers (Node).
-        sync: fileURLToPath(new URL('./src/sync/index.ts', import.meta.url)),
-        server: fileURLToPath(new URL('./src/server/index.ts', import.meta.url)),
+        sync: src('sync/index.ts'),
+        server: src('server/index.ts'),
       },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
@@ -74,6 +80,19 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Pre-bundled up front: discovering them mid-run makes Vite reload a running test file.
+        optimizeDeps: {
+          include: [
+            'react',
+            'react-dom',
+            'react-dom/client',
+            'ai',
+            'ai/test',
+            '@ai-sdk/react',
+            '@assistant-ui/react',
+            'assistant-stream',
+          ],
+        },
         test: {
           name: 'browser',
           include: ['test/**/*.test.ts'],

@@ -9,6 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Rolldown } from 'vite';
 
+/** Peer dependencies of the subpath exports: the app brings them, so they stay out of every row. */
+const PEERS = [
+  'react',
+  'react-dom',
+  'ai',
+  '@ai-sdk/react',
+  '@assistant-ui/react',
+  'assistant-stream',
+];
+
 export interface BundleSize {
   name: string;
   /** What the entry contains. */
@@ -24,6 +34,22 @@ export const BUNDLES: ReadonlyArray<{ name: string; file: string; what: string }
     what: 'main entry + idb, @noble/hashes (blake2b)',
   },
   { name: 'idb', file: 'idb.ts', what: 'whole API' },
+  // Each subpath export on top of the main entry; the difference to the row above is what it adds.
+  {
+    name: 'sessionlog + /react',
+    file: 'with-react.ts',
+    what: 'main entry + hooks; react external',
+  },
+  {
+    name: 'sessionlog + /ai-sdk',
+    file: 'with-ai-sdk.ts',
+    what: 'main entry + AI SDK mapping and transport; ai external',
+  },
+  {
+    name: 'sessionlog + /assistant-ui',
+    file: 'with-assistant-ui.ts',
+    what: 'main entry + thread list and history adapters; react, @assistant-ui/react, assistant-stream external',
+  },
   { name: 'Dexie', file: 'dexie.ts', what: 'whole API' },
   {
     name: 'TinyBase',
@@ -70,7 +96,7 @@ async function buildSize(
 export async function measureBundles(): Promise<BundleSize[]> {
   const out: BundleSize[] = [];
   for (const b of BUNDLES) {
-    out.push({ name: b.name, what: b.what, ...(await buildSize(b.file)) });
+    out.push({ name: b.name, what: b.what, ...(await buildSize(b.file, PEERS)) });
   }
   return out;
 }

@@ -37,6 +37,8 @@ export interface DraftRecord {
   agentId: string;
   model: string;
   text: string;
+  /** Reasoning text so far (absent in drafts of earlier releases: none). */
+  reasoning?: string;
   /** Store instance that writes it. */
   writer: string;
   /** `parent_id` of the reply it becomes (absent in drafts of earlier releases: a linear reply). */

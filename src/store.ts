@@ -115,6 +115,7 @@ export class EventStore {
       clock: this.clock,
       forgetDrafts: (key) => this.#drafts.forgetSession(key),
       report,
+      graceMs: options.liveGraceMs ?? 5000,
     });
     this.#journal = new JournalLink(
       {
@@ -161,7 +162,8 @@ export class EventStore {
         name: this.name,
         run,
         post: (draft) => this.#tabs?.postDraft(draft),
-        commit: async (draft, tokens) => {
+        commit: async (draft, tokens, parts) => {
+          // Absent fields stay absent: a plain reply is the reference's event.
           const event = createEvent(
             draft.sessionKey,
             draft.agentId,
@@ -171,6 +173,7 @@ export class EventStore {
               model: draft.model,
               tokens,
               ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
+              ...(parts && parts.length > 0 ? { parts } : {}),
             },
             { clock: this.clock, origin: this.origin },
           );
@@ -574,5 +577,10 @@ export class EventStore {
   /** Stored drafts of any session whose writer is gone: what to offer to resume after a crash. */
   listInterruptedDrafts(): Promise<Draft[]> {
     return this.#drafts.listInterrupted();
+  }
+
+  /** The session's drafts read from storage: streaming in any tab, or interrupted. */
+  loadDrafts(sessionKey: string): Promise<readonly Draft[]> {
+    return this.#drafts.load(sessionKey);
   }
 }

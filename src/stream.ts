@@ -8,7 +8,7 @@
  */
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
-import type { AgentResponse, SessionEvent, TokenUsage } from './event.js';
+import type { AgentResponse, MessagePart, SessionEvent, TokenUsage } from './event.js';
 import { EVENT_ID_PATTERN, randomHex } from './ids.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
@@ -43,6 +43,8 @@ export interface Draft {
   readonly model: string;
   /** Text so far (for an interrupted draft: as of its last checkpoint). */
   readonly text: string;
+  /** Reasoning text so far (empty when the model shows none). */
+  readonly reasoning: string;
   readonly startedAt: number;
   /** When its text or heartbeat last arrived (ms since epoch). */
   readonly updatedAt: number;
@@ -68,11 +70,21 @@ export interface StreamHandle {
   readonly sessionKey: string;
   /** Text pushed so far. */
   readonly text: string;
+  /** Reasoning text pushed so far. */
+  readonly reasoning: string;
   /** Appends text. Throws `closed` after `done` or `abort`. */
   push(delta: string): void;
-  /** Commits the whole text as one agent_response event and clears the draft, in one transaction. */
+  /** Appends reasoning text (shown apart from the answer). Throws `closed` after `done` or `abort`. */
+  pushReasoning(delta: string): void;
+  /**
+   * Commits the whole text as one agent_response event (under the draft's parent, with
+   * `parts` such as reasoning or sources) and clears the draft, in one transaction.
+   */
   done(usage: {
     tokens: Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>;
+    parts?: MessagePart[];
+    /** The model, when it became known only at the end (the AI SDK's finish metadata). */
+    model?: string;
   }): Promise<SessionEvent<AgentResponse>>;
   /** Drops the draft everywhere. */
   abort(reason?: string): Promise<void>;
@@ -85,7 +97,11 @@ export interface DraftHost {
   run<T>(work: (db: IDBPDatabase<SessionlogDB>) => Promise<T>): Promise<T>;
   post(draft: DraftMessage['draft']): void;
   /** Creates the agent_response with the store's clock and appends it, deleting the draft record in the same transaction. */
-  commit(draft: DraftRecord, tokens: TokenUsage): Promise<SessionEvent<AgentResponse>>;
+  commit(
+    draft: DraftRecord,
+    tokens: TokenUsage,
+    parts: MessagePart[] | undefined,
+  ): Promise<SessionEvent<AgentResponse>>;
   reportError(error: unknown): void;
 }
 
@@ -203,18 +219,36 @@ export class DraftManager {
       get text() {
         return writer.record.text;
       },
-      push(delta: string) {
-        if (writer.finished) throw new EventStoreError('closed', `draft ${record.id} is finished`);
-        if (typeof delta !== 'string') throw validationError('delta', 'must be a string');
-        checkWellFormed(delta, 'delta');
-        if (delta === '') return;
-        writer.record = { ...writer.record, text: writer.record.text + delta };
-        writer.dirty = true;
-        manager.#scheduleBroadcast(writer);
+      get reasoning() {
+        return writer.record.reasoning ?? '';
       },
-      done: (usage) => manager.#done(writer, usage?.tokens),
+      push(delta: string) {
+        manager.#append(writer, 'text', delta);
+      },
+      pushReasoning(delta: string) {
+        manager.#append(writer, 'reasoning', delta);
+      },
+      done: (usage) => {
+        if (usage?.model !== undefined) {
+          if (typeof usage.model !== 'string') throw validationError('model', 'must be a string');
+          checkWellFormed(usage.model, 'model');
+          writer.record = { ...writer.record, model: usage.model };
+        }
+        return manager.#done(writer, usage?.tokens, usage?.parts);
+      },
       abort: () => manager.#finish(writer, 'aborted'),
     };
+  }
+
+  #append(writer: Writer, field: 'text' | 'reasoning', delta: string): void {
+    const id = writer.record.id;
+    if (writer.finished) throw new EventStoreError('closed', `draft ${id} is finished`);
+    if (typeof delta !== 'string') throw validationError('delta', 'must be a string');
+    checkWellFormed(delta, 'delta');
+    if (delta === '') return;
+    writer.record = { ...writer.record, [field]: (writer.record[field] ?? '') + delta };
+    writer.dirty = true;
+    this.#scheduleBroadcast(writer);
   }
 
   // The writer holds a Web Lock while it lives: when its tab dies or reloads the
@@ -246,15 +280,26 @@ export class DraftManager {
       agentId: d.agentId,
       model: d.model,
       text: d.text,
+      ...(d.reasoning ? { reasoning: d.reasoning } : {}),
       startedAt: d.startedAt,
     };
     return d.parentId === undefined ? wire : { ...wire, parentId: d.parentId };
   }
 
+  /** A draft as subscribers see it, from a record or a tab message. */
+  #view(
+    d: Omit<DraftMessage['draft'], 'status'>,
+    rest: Pick<Draft, 'updatedAt' | 'status' | 'local'>,
+  ): Draft {
+    return { ...d, reasoning: d.reasoning ?? '', ...rest };
+  }
+
   #publishLocal(writer: Writer): void {
     const r = writer.record;
     this.#host.post({ ...this.#wire(r), status: 'streaming' });
-    this.#set({ ...this.#wire(r), updatedAt: Date.now(), status: 'streaming', local: true });
+    this.#set(
+      this.#view(this.#wire(r), { updatedAt: Date.now(), status: 'streaming', local: true }),
+    );
   }
 
   #checkpoint(writer: Writer): void {
@@ -273,6 +318,7 @@ export class DraftManager {
   async #done(
     writer: Writer,
     tokens: (Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>) | undefined,
+    parts: MessagePart[] | undefined,
   ): Promise<SessionEvent<AgentResponse>> {
     if (writer.finished)
       throw new EventStoreError('closed', `draft ${writer.record.id} is finished`);
@@ -281,12 +327,16 @@ export class DraftManager {
     writer.finished = true;
     clearTimeout(writer.broadcastTimer);
     try {
-      const event = await this.#host.commit(writer.record, {
-        input_tokens: tokens.input_tokens,
-        output_tokens: tokens.output_tokens,
-        cache_read_tokens: tokens.cache_read_tokens ?? null,
-        cache_write_tokens: tokens.cache_write_tokens ?? null,
-      });
+      const event = await this.#host.commit(
+        writer.record,
+        {
+          input_tokens: tokens.input_tokens,
+          output_tokens: tokens.output_tokens,
+          cache_read_tokens: tokens.cache_read_tokens ?? null,
+          cache_write_tokens: tokens.cache_write_tokens ?? null,
+        },
+        parts,
+      );
       this.#end(writer, 'done');
       return event;
     } catch (error) {
@@ -318,7 +368,8 @@ export class DraftManager {
       this.#remove(d.id);
       return;
     }
-    this.#set({ ...d, updatedAt: Date.now(), status: 'streaming', local: false });
+    const { status: _, ...wire } = d;
+    this.#set(this.#view(wire, { updatedAt: Date.now(), status: 'streaming', local: false }));
     this.#ensureTicker();
   }
 
@@ -370,6 +421,12 @@ export class DraftManager {
     return unsubscribe;
   }
 
+  /** The drafts of a session after reading the stored ones (their writers' state checked). */
+  async load(sessionKey: string): Promise<readonly Draft[]> {
+    await this.#loadStored(sessionKey);
+    return this.#snapshot(sessionKey, true);
+  }
+
   /** Drafts in storage (any session) whose writer is gone: what a crash or reload left behind. */
   async listInterrupted(): Promise<Draft[]> {
     const records = await this.#host.run((db) => db.getAll('drafts'));
@@ -382,7 +439,7 @@ export class DraftManager {
   }
 
   #fromRecord(r: DraftRecord, status: Draft['status']): Draft {
-    return { ...this.#wire(r), updatedAt: r.heartbeat, status, local: false };
+    return this.#view(this.#wire(r), { updatedAt: r.heartbeat, status, local: false });
   }
 
   async #loadStored(sessionKey: string): Promise<void> {

@@ -54,6 +54,8 @@ export interface DraftMessage extends Envelope {
     agentId: string;
     model: string;
     text: string;
+    /** Reasoning text so far; absent from earlier releases' messages. */
+    reasoning?: string;
     startedAt: number;
     /** Where the reply will hang in the tree (`parent_id` of its event), when the writer said. */
     parentId?: string | null;
@@ -131,6 +133,9 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
         if (parentId !== undefined && parentId !== null && !isText(parentId, 64))
           return 'bad draft parent';
         checkWellFormed(text, 'draft.text');
+        const { reasoning } = d;
+        if (reasoning !== undefined && !isText(reasoning)) return 'bad draft reasoning';
+        if (reasoning !== undefined) checkWellFormed(reasoning, 'draft.reasoning');
         const draft: DraftMessage['draft'] = {
           id,
           sessionKey,
@@ -139,6 +144,7 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
           text,
           startedAt,
           status,
+          ...(reasoning === undefined ? {} : { reasoning }),
         };
         return {
           ...envelope,

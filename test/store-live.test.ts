@@ -59,9 +59,34 @@ describe('subscribe / getSnapshot', () => {
     const count = calls.length;
 
     unsubscribe();
-    expect(store.getSnapshot(KEY)).toBeUndefined();
     await store.record(KEY, 'x', { type: 'message_received', content: 'unseen' });
     expect(calls.length).toBe(count);
+    await store.close();
+  });
+
+  it('keeps the live state for a grace period after the last listener leaves', async () => {
+    const store = await openTestStore({ liveGraceMs: 50 });
+    await store.append(conversation(store, KEY));
+    const stop = store.subscribe(KEY, () => {});
+    await waitFor(() => store.getSnapshot(KEY) !== undefined);
+    const first = store.getSnapshot(KEY)!;
+    stop();
+
+    // A resubscribe (React's, when the subscribe function changes) neither reloads nor notifies.
+    const calls: Projection[] = [];
+    const again = store.subscribe(KEY, (p) => calls.push(p));
+    expect(store.getSnapshot(KEY)).toBe(first);
+    await store.getEvents(KEY); // lets a (wrong) reload run
+    expect(calls).toEqual([]);
+    expect(store.getSnapshot(KEY)).toBe(first);
+
+    // Nobody listening: still kept up to date during the grace period, then dropped.
+    again();
+    const e = await store.record(KEY, 'x', { type: 'message_received', content: 'while idle' });
+    await waitFor(() => store.getSnapshot(KEY)?.lastEventId === e.id);
+    await waitFor(() => store.getSnapshot(KEY) === undefined);
+    await store.record(KEY, 'x', { type: 'message_received', content: 'unseen' });
+    expect(calls).toEqual([]);
     await store.close();
   });
 

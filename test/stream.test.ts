@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Draft, type EventStore, mainSessionKey, openEventStore } from '../src/index.js';
+import type { DraftRecord } from '../src/schema.js';
 import { factory, uniqueName } from './helpers.js';
+import { rawAll } from './store-helpers.js';
 
 const timing = { broadcastMs: 5, checkpointMs: 20, heartbeatMs: 40, timeoutMs: 150 };
 
@@ -73,6 +75,37 @@ describe('streaming drafts', () => {
     const event = await resumed.done({ tokens: { input_tokens: 1, output_tokens: 2 } });
     expect(event.kind).toMatchObject({ content: 'checkpointed and finished' });
     expect(await reader.listInterruptedDrafts()).toEqual([]);
+    await reader.close();
+  });
+
+  it('a draft carries its reasoning and parent id, live and through an interruption', async () => {
+    const name = uniqueName('stream');
+    const writer = await open(name);
+    const key = mainSessionKey('p');
+    const parent = 'a'.repeat(64);
+    const handle = writer.stream(key, { agentId: 'p', model: 'm', parentId: parent });
+    handle.pushReasoning('thinking ');
+    handle.pushReasoning('hard');
+    handle.push('answer');
+    expect(handle.reasoning).toBe('thinking hard');
+    let drafts: readonly Draft[] = [];
+    writer.subscribeDrafts(key, (d) => {
+      drafts = d;
+    });
+    await until(() => drafts[0]?.reasoning === 'thinking hard', 'reasoning');
+    expect(drafts[0]).toMatchObject({ parentId: parent, text: 'answer' });
+    await until(
+      async () => (await rawAll<DraftRecord>(name, 'drafts'))[0]?.reasoning === 'thinking hard',
+      'checkpoint',
+    );
+    await writer.close();
+    const reader = await open(name);
+    await until(async () => (await reader.listInterruptedDrafts()).length === 1, 'interrupted');
+    const [draft] = await reader.listInterruptedDrafts();
+    expect(draft).toMatchObject({ reasoning: 'thinking hard', parentId: parent, text: 'answer' });
+    const resumed = await reader.resumeDraft(draft!.id);
+    expect(resumed.reasoning).toBe('thinking hard');
+    await resumed.abort();
     await reader.close();
   });
 

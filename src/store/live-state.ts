@@ -32,6 +32,8 @@ export interface LiveStateHost {
   forgetDrafts(sessionKey: string): void;
   /** An error no caller can receive. */
   report(error: unknown): void;
+  /** How long (ms) a session's live state outlives its last listener. */
+  graceMs: number;
 }
 
 interface LiveSession {
@@ -39,6 +41,8 @@ interface LiveSession {
   projection: Projection | undefined;
   /** Bumped when the session is deleted, so a load started before is discarded. */
   epoch: number;
+  /** Set while nobody listens: the timer that drops the live state after the grace period. */
+  idle: ReturnType<typeof setTimeout> | undefined;
 }
 
 const SESSIONS = 'sessions';
@@ -84,17 +88,24 @@ export class LiveState {
   subscribe(sessionKey: string, listener: Listener<Projection>): () => void {
     let live = this.#live.get(sessionKey);
     if (!live) {
-      live = { key: sessionKey, projection: undefined, epoch: 0 };
+      live = { key: sessionKey, projection: undefined, epoch: 0, idle: undefined };
       this.#live.set(sessionKey, live);
       this.#load(live);
     }
+    clearTimeout(live.idle);
+    live.idle = undefined;
     const current = live;
     return this.#projectionListeners.add(sessionKey, listener, () => this.#release(current));
   }
 
-  // The one place a session's live state is let go: its last listener left.
+  // The one place a session's live state is let go: its last listener left. It is
+  // kept up to date for a grace period, so a resubscribe (React's, whenever the
+  // subscribe function changes) finds it as it was: no reload, no notification.
   #release(live: LiveSession): void {
-    if (this.#live.get(live.key) === live) this.#live.delete(live.key);
+    live.idle = setTimeout(() => {
+      if (!this.#projectionListeners.has(live.key) && this.#live.get(live.key) === live)
+        this.#live.delete(live.key);
+    }, this.#host.graceMs);
   }
 
   /** See `EventStore.getSnapshot`. */
@@ -235,6 +246,7 @@ export class LiveState {
 
   /** Drops every subscription and all state (the store closed). */
   clear(): void {
+    for (const live of this.#live.values()) clearTimeout(live.idle);
     this.#live.clear();
     this.#projectionListeners.clear();
     this.#summaryListeners.clear();

@@ -37,6 +37,12 @@ export interface OpenEventStoreOptions {
    * Web Locks and workers exist. See docs/durability.md.
    */
   journal?: boolean;
+  /**
+   * How long (ms) a session's live projection outlives its last listener; default 5000. React
+   * unsubscribes and resubscribes whenever the subscribe function changes: within this time that
+   * costs no reload and no notification.
+   */
+  liveGraceMs?: number;
 }
 
 /** What an append did with each event. */

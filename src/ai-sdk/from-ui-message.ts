@@ -1,0 +1,206 @@
+/**
+ * AI SDK UI messages to event kinds: the reverse of to-ui-messages.ts. A user
+ * message becomes one `message_received`; an assistant message becomes, in
+ * part order, an `agent_response` for each run of text, reasoning, sources,
+ * files and data, and a `tool_called` (plus a `tool_result` once it has an
+ * output or error) for each tool part, paired by `call_id`. The token usage
+ * in the message's metadata goes on its last response. Step boundaries are
+ * not stored: they are derived again when read. Parent ids are the caller's.
+ */
+import { validationError } from '../errors.js';
+import type { EventKindInput, MessagePart } from '../event.js';
+import type { JsonValue } from '../json.js';
+import type { UIMessageLike, UIPart } from './ui-types.js';
+import { modelFromMetadata, type StoredUsage, usageFromMetadata } from './usage.js';
+
+/** A kind that can hang in the tree (the ones a UI message maps to). */
+export type NodeKindInput = Extract<
+  EventKindInput,
+  { type: 'message_received' | 'agent_response' | 'tool_called' | 'tool_result' }
+>;
+
+/** Options of {@link kindsOfUIMessage}. */
+export interface KindsOptions {
+  /** Model of the responses when the metadata names none; default `"unknown"`. */
+  model?: string;
+  /** The field path of the message in errors; default `"message"`. */
+  field?: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function str(part: UIPart, key: string, field: string, optional = false): string | undefined {
+  const value = part[key];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'string') throw validationError(`${field}.${key}`, 'must be a string');
+  return value;
+}
+
+const withOptional = <T extends object>(target: T, extra: Record<string, unknown>): T => {
+  for (const [k, v] of Object.entries(extra))
+    if (v !== undefined) (target as never)[k] = v as never;
+  return target;
+};
+
+/** The stored part of a content UI part; `undefined` for a part that is not content (tools, steps). */
+export function messagePartOf(part: UIPart, field: string): MessagePart | undefined {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: str(part, 'text', field)! };
+    case 'reasoning':
+      return { type: 'reasoning', text: str(part, 'text', field)! };
+    case 'file':
+      return withOptional(
+        {
+          type: 'file' as const,
+          media_type: str(part, 'mediaType', field)!,
+          url: str(part, 'url', field)!,
+        },
+        { filename: str(part, 'filename', field, true) },
+      );
+    case 'source-url':
+      return withOptional(
+        {
+          type: 'source' as const,
+          source_id: str(part, 'sourceId', field)!,
+          url: str(part, 'url', field)!,
+        },
+        { title: str(part, 'title', field, true) },
+      );
+    case 'source-document':
+      return withOptional(
+        {
+          type: 'source' as const,
+          source_id: str(part, 'sourceId', field)!,
+          media_type: str(part, 'mediaType', field)!,
+          title: str(part, 'title', field)!,
+        },
+        { filename: str(part, 'filename', field, true) },
+      );
+    default:
+      if (part.type.startsWith('data-') && part.type.length > 5)
+        return withOptional(
+          { type: 'data' as const, name: part.type.slice(5), data: part.data as JsonValue },
+          { data_id: str(part, 'id', field, true) },
+        );
+      return undefined;
+  }
+}
+
+/** Whether a UI part is a tool call (`tool-<name>` or `dynamic-tool`). */
+export function isToolPart(part: UIPart): boolean {
+  return part.type === 'dynamic-tool' || part.type.startsWith('tool-');
+}
+
+/** The tool events of a tool part: the call, and the result once there is one. */
+export function toolKindsOf(part: UIPart, field: string): NodeKindInput[] {
+  const toolName =
+    part.type === 'dynamic-tool' ? str(part, 'toolName', field)! : part.type.slice('tool-'.length);
+  if (toolName === '') throw validationError(`${field}.type`, 'names no tool');
+  const callId = str(part, 'toolCallId', field)!;
+  if (callId === '') throw validationError(`${field}.toolCallId`, 'must not be empty');
+  const input = (part.input ?? null) as JsonValue;
+  const kinds: NodeKindInput[] = [
+    { type: 'tool_called', tool_name: toolName, params: input, call_id: callId },
+  ];
+  const result = (value: JsonValue, success: boolean): NodeKindInput => ({
+    type: 'tool_result',
+    tool_name: toolName,
+    result: value,
+    success,
+    call_id: callId,
+  });
+  if (part.state === 'output-available')
+    kinds.push(result((part.output ?? null) as JsonValue, true));
+  else if (part.state === 'output-error') kinds.push(result(str(part, 'errorText', field)!, false));
+  else if (part.state === 'output-denied') kinds.push(result('denied', false));
+  return kinds;
+}
+
+/** The response kind of a run of content parts. */
+export function responseKind(
+  parts: readonly MessagePart[],
+  model: string,
+  tokens: StoredUsage,
+): NodeKindInput {
+  const content = parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+  // One text part and nothing else is the reference's plain response: no parts field.
+  const plain = parts.length === 1 && parts[0]!.type === 'text';
+  return {
+    type: 'agent_response',
+    content,
+    model,
+    tokens,
+    ...(plain || parts.length === 0 ? {} : { parts: [...parts] }),
+  };
+}
+
+/**
+ * The event kinds of one UI message, in order, without parent ids. Unknown
+ * part types, a missing id and a system message are `validation` errors
+ * naming the field: nothing is dropped silently.
+ */
+export function kindsOfUIMessage(
+  message: UIMessageLike,
+  options: KindsOptions = {},
+): NodeKindInput[] {
+  const field = options.field ?? 'message';
+  if (!isRecord(message)) throw validationError(field, 'must be a UI message object');
+  if (typeof message.id !== 'string' || message.id === '')
+    throw validationError(`${field}.id`, 'must be a non-empty string');
+  if (!Array.isArray(message.parts)) throw validationError(`${field}.parts`, 'must be an array');
+  const content: MessagePart[] = [];
+  const kinds: NodeKindInput[] = [];
+  const model = modelFromMetadata(message.metadata) ?? options.model ?? 'unknown';
+  const none: StoredUsage = { input_tokens: 0, output_tokens: 0 };
+  // Results wait for the end of their step: the SDK streams a step's calls, then their results.
+  const results: NodeKindInput[] = [];
+  const endStep = () => {
+    if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
+    kinds.push(...results.splice(0));
+  };
+  message.parts.forEach((part, i) => {
+    const at = `${field}.parts[${i}]`;
+    if (!isRecord(part) || typeof part.type !== 'string')
+      throw validationError(`${at}.type`, 'must be a string');
+    if (part.type === 'step-start') {
+      endStep();
+      return;
+    }
+    if (message.role === 'assistant' && isToolPart(part)) {
+      if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
+      const [call, result] = toolKindsOf(part, at);
+      kinds.push(call!);
+      if (result) results.push(result);
+      return;
+    }
+    const stored = messagePartOf(part, at);
+    if (!stored)
+      throw validationError(`${at}.type`, `"${part.type}" is not a part type sessionlog stores`);
+    content.push(stored);
+  });
+  if (message.role === 'user') {
+    const text = content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+    const plain = content.length === 1 && content[0]!.type === 'text';
+    return [
+      {
+        type: 'message_received',
+        content: text,
+        ...(plain || content.length === 0 ? {} : { parts: content }),
+      },
+    ];
+  }
+  if (message.role !== 'assistant')
+    throw validationError(
+      `${field}.role`,
+      `"${String(message.role)}" messages are not stored (set the system prompt where the model runs)`,
+    );
+  const usage = usageFromMetadata(message.metadata);
+  endStep();
+  // The usage belongs to the last response; with none, to an empty one.
+  const last = [...kinds].reverse().find((k) => k.type === 'agent_response');
+  if (last?.type === 'agent_response') last.tokens = usage;
+  else if (usage.input_tokens + usage.output_tokens > 0) kinds.push(responseKind([], model, usage));
+  return kinds;
+}

@@ -532,16 +532,6 @@ export class EventStore {
     return this.#live.getSummariesSnapshot();
   }
 
-  /** @deprecated the former name of {@link subscribeSummaries} (docs/design.md, "Names"). */
-  subscribeSessions(listener: Listener<readonly SessionSummary[]>): () => void {
-    return this.subscribeSummaries(listener);
-  }
-
-  /** @deprecated the former name of {@link getSummariesSnapshot}. */
-  getSessionsSnapshot(): readonly SessionSummary[] | undefined {
-    return this.getSummariesSnapshot();
-  }
-
   // ---------------------------------------------------------------- streaming
 
   /**

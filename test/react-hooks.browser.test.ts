@@ -70,7 +70,7 @@ describe('useSessions', () => {
       mainSessionKey('b'),
       mainSessionKey('a'),
     ]);
-    expect(hook.latest()).toBe(here.getSessionsSnapshot());
+    expect(hook.latest()).toBe(here.getSummariesSnapshot());
     expect(hook.results.length).toBeLessThanOrEqual(2 * 6);
   });
 });

@@ -21,7 +21,7 @@ export interface MessageWindowState {
 }
 
 /** The store methods a window uses. */
-export type MessageWindowStore = Pick<EventStore, 'getMessages' | 'subscribeSessions'>;
+export type MessageWindowStore = Pick<EventStore, 'getMessages' | 'subscribeSummaries'>;
 
 const MAX_PAGE = 1000;
 
@@ -53,7 +53,7 @@ export class MessageWindow {
   subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
     if (!this.#stop) {
-      this.#stop = this.#store.subscribeSessions((summaries) => {
+      this.#stop = this.#store.subscribeSummaries((summaries) => {
         const summary = summaries.find((s) => s.sessionKey === this.#sessionKey);
         if (summary === this.#summary) return;
         const deleted = summary === undefined;

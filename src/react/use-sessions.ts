@@ -8,9 +8,9 @@ import type { SessionSummary } from '../summary.js';
  */
 export function useSessions(store: EventStore): readonly SessionSummary[] | undefined {
   const subscribe = useCallback(
-    (onChange: () => void) => store.subscribeSessions(onChange),
+    (onChange: () => void) => store.subscribeSummaries(onChange),
     [store],
   );
-  const getSnapshot = useCallback(() => store.getSessionsSnapshot(), [store]);
+  const getSnapshot = useCallback(() => store.getSummariesSnapshot(), [store]);
   return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
 }

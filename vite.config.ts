@@ -20,10 +20,15 @@ export default defineConfig({
     sourcemap: true,
     // Consumers' bundlers minify; shipping readable ESM keeps stack traces and diffs useful.
     minify: false,
+    // The main entry, and the subpath modules a chat UI's main path does not need.
     lib: {
-      entry: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+      entry: {
+        sessionlog: fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+        transfer: fileURLToPath(new URL('./src/entries/transfer.ts', import.meta.url)),
+        reference: fileURLToPath(new URL('./src/entries/reference.ts', import.meta.url)),
+      },
       formats: ['es'],
-      fileName: 'sessionlog',
+      fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
       external: isExternal,

@@ -21,7 +21,7 @@ export const BUNDLES: ReadonlyArray<{ name: string; file: string; what: string }
   {
     name: 'sessionlog',
     file: 'sessionlog.ts',
-    what: 'whole API + idb, @noble/hashes (blake2b), immer',
+    what: 'main entry + idb, @noble/hashes (blake2b)',
   },
   { name: 'idb', file: 'idb.ts', what: 'whole API' },
   { name: 'Dexie', file: 'dexie.ts', what: 'whole API' },

@@ -79,4 +79,8 @@ export interface BenchApi {
   crossTabSend(args: { impl: CrossTabImpl; n: number; run: number }): Promise<number[]>;
   /** Scenario 6: stops listening / closes stores on this page. */
   crossTabStop(): Promise<void>;
+  /** Scenario 8: fills one database per size with one session of that many messages (once). */
+  prepareSubscribed(args: { sizes: number[] }): Promise<PrepareReport>;
+  /** Scenario 8: append-to-subscriber latencies (ms) of `n` appends to the subscribed session of `size`. */
+  subscribedAppend(args: { size: number; n: number; run: number }): Promise<number[]>;
 }

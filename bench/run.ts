@@ -72,6 +72,7 @@ const config = {
   sessions: { sessions: quick ? 200 : 1_000, eventsPerSession: 20 },
   coldSamples: quick ? 4 : reps * 2,
   crossTab: quick ? 40 : 100,
+  subscribed: { sizes: quick ? [1_000, 10_000] : [1_000, 50_000], appends: quick ? 20 : 60 },
 };
 
 if (!Number.isInteger(reps) || reps < 1) throw new Error('--reps must be a positive integer');
@@ -591,6 +592,29 @@ function chromiumVersion(path: string): string {
   }
 }
 
+async function scenarioSubscribed(page: Page) {
+  const { sizes, appends } = config.subscribed;
+  const prep = await call(page, 'prepareSubscribed', { sizes });
+  if (prep.events) log(`8 setup: ${prep.events} events stored in ${(prep.ms / 1000).toFixed(1)} s`);
+  const p50 = new Map<number, number[]>();
+  await repeat('8 subscribed append', async (rep, measured) => {
+    for (const size of rotate(sizes, rep)) {
+      const lat = await call(page, 'subscribedAppend', { size, n: appends, run: rep });
+      if (measured) p50.set(size, [...(p50.get(size) ?? []), quantile(lat, 0.5)]);
+    }
+    await reload(page);
+  });
+  for (const size of sizes) {
+    record(
+      'subscribed-append-p50/relaxed',
+      `sessionlog, subscribed session of ${size.toLocaleString('en')} messages`,
+      p50.get(size) ?? [],
+      'ms',
+      size === sizes[0],
+    );
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main() {
@@ -652,6 +676,7 @@ async function main() {
       if (wants(4)) await scenarioLatest(page, facts);
       if (wants(5)) await scenarioCold(page);
       if (wants(6)) failedCrossTab = await scenarioCrossTab(context, url, page);
+      if (wants(8)) await scenarioSubscribed(page);
     }
   } finally {
     await context.close();

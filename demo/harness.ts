@@ -1,5 +1,10 @@
-// Exposes the library to end-to-end tests, which drive it with page.evaluate.
-import * as sessionlog from 'sessionlog';
+// Exposes the library (main entry and subpath modules) to end-to-end tests, which drive it with page.evaluate.
+import * as main from 'sessionlog';
+import * as reference from 'sessionlog/reference';
+import * as transfer from 'sessionlog/transfer';
+
+// The main entry and the subpath modules, as one object.
+const sessionlog = { ...main, ...reference, ...transfer };
 
 declare global {
   interface Window {

@@ -9,13 +9,13 @@ import { registerSW } from 'virtual:pwa-register';
 import {
   createEvent,
   type EventStore,
-  type ExportFormat,
   estimateStorage,
   openEventStore,
   requestPersistentStorage,
   type SessionSummary,
   sessionKey,
 } from 'sessionlog';
+import type { ExportFormat } from 'sessionlog/transfer';
 import { AGENT_ID, Agent } from './app/agent.js';
 import { byId, h } from './app/dom.js';
 import { bytes, num, sessionTitle, shortTime, tokenLine } from './app/format.js';

@@ -12,9 +12,16 @@ import { VitePWA } from 'vite-plugin-pwa';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   resolve: {
-    alias: {
-      sessionlog: fileURLToPath(new URL('../src/index.ts', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^sessionlog$/,
+        replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)),
+      },
+      ...['transfer', 'reference'].map((entry) => ({
+        find: `sessionlog/${entry}`,
+        replacement: fileURLToPath(new URL(`../src/entries/${entry}.ts`, import.meta.url)),
+      })),
+    ],
   },
   plugins: [
     VitePWA({

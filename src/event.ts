@@ -4,9 +4,9 @@
  * JSON with the reference's snake_case field names, so one shape crosses
  * IndexedDB, BroadcastChannel, export files and servers.
  */
-import { freeze } from 'immer';
 import { defaultClock, type HybridClock } from './clock.js';
 import { validationError } from './errors.js';
+import { deepFreeze } from './freeze.js';
 import { bytesToHex, computeEventId, EVENT_ID_PATTERN, randomOrigin } from './ids.js';
 import { canonicalJson, checkWellFormed, type JsonValue, toJsonValue, utf8Length } from './json.js';
 import { normalizeTimestamp } from './timestamp.js';
@@ -408,7 +408,7 @@ export function createEvent<K extends EventKindInput>(
     clock,
   );
   if (options.timestamp !== undefined) clock.observe(content.timestamp);
-  const event = freeze({ id: computeEventId(content), ...content }, true);
+  const event = deepFreeze({ id: computeEventId(content), ...content });
   minted.add(event);
   return event as SessionEvent<Extract<EventKind, { type: K['type'] }>>;
 }

@@ -1,7 +1,8 @@
 /**
  * sessionlog: offline-first, event-sourced chat sessions in IndexedDB, with
  * CRDT projections kept in step across tabs. This file only re-exports the
- * public API.
+ * public API. Export/import and the Rust reference's shapes are in the
+ * subpath modules `sessionlog/transfer` and `sessionlog/reference`.
  */
 export { type ClockOptions, DEFAULT_MAX_CLOCK_SKEW_MS, HybridClock } from './clock.js';
 export { type ErrorCode, type ErrorDetails, EventStoreError, isEventStoreError } from './errors.js';
@@ -41,7 +42,6 @@ export {
 } from './event.js';
 export { computeEventId } from './ids.js';
 export { canonicalJson, type JsonValue, MAX_JSON_DEPTH } from './json.js';
-export type { LineSource } from './jsonl.js';
 export {
   applyEvent,
   emptyProjection,
@@ -55,14 +55,6 @@ export {
   type TokenTotals,
   type Version,
 } from './projection.js';
-export {
-  parseReferenceProjection,
-  type ReferenceMessage,
-  type ReferenceProjection,
-  referenceJson,
-  toReferenceEventJson,
-  toReferenceProjection,
-} from './reference.js';
 export { estimateStorage, requestPersistentStorage, type StorageReport } from './storage.js';
 export type {
   AppendResult,
@@ -84,11 +76,3 @@ export {
 } from './stream.js';
 export type { SessionSummary } from './summary.js';
 export { type ChannelStats, PROTOCOL_VERSION } from './tab-channel.js';
-export type {
-  ExportFormat,
-  ExportOptions,
-  ImportOptions,
-  ImportProgress,
-  ImportResult,
-  InvalidLine,
-} from './transfer.js';

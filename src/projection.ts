@@ -4,9 +4,8 @@
  * a join-semilattice (a union, a min/max register or a last-writer-wins
  * register versioned by (timestamp, id)), so `mergeProjections(P(A), P(B))`
  * equals `P(A ∪ B)` and delivery order and duplicates never matter.
- * Snapshots are frozen with immer, so a UI can compare them by reference.
+ * Snapshots are deeply frozen, so a UI can compare them by reference.
  */
-import { freeze, produce } from 'immer';
 import { validationError } from './errors.js';
 import {
   type AgentResponse,
@@ -19,7 +18,9 @@ import {
   type SessionEvent,
   type ToolResult,
 } from './event.js';
+import { deepFreeze } from './freeze.js';
 import type { JsonValue } from './json.js';
+import { freezeProjection, messageListOf, withMessageList } from './message-list.js';
 
 /** The version of a register: the (timestamp, id) of the event that wrote it. */
 export interface Version {
@@ -106,23 +107,20 @@ export function emptyProjection(sessionKey: string): Projection {
   if (typeof sessionKey !== 'string' || sessionKey.length === 0) {
     throw validationError('sessionKey', 'must be a non-empty string');
   }
-  return freeze(
-    {
-      sessionKey,
-      agentId: null,
-      channel: UNKNOWN,
-      peerId: UNKNOWN,
-      state: 'active',
-      messageCount: 0,
-      lastActivity: null,
-      lastEventId: null,
-      messages: [],
-      customState: record(),
-      tokens: NO_TOKENS,
-      versions: { agent: null, peer: null, state: null, customState: record() },
-    },
-    true,
-  );
+  return deepFreeze({
+    sessionKey,
+    agentId: null,
+    channel: UNKNOWN,
+    peerId: UNKNOWN,
+    state: 'active',
+    messageCount: 0,
+    lastActivity: null,
+    lastEventId: null,
+    messages: [],
+    customState: record(),
+    tokens: NO_TOKENS,
+    versions: { agent: null, peer: null, state: null, customState: record() },
+  } satisfies Projection);
 }
 
 function directionOf(kind: EventKind): MessageDirection | null {
@@ -218,18 +216,6 @@ export function addTokens(t: Mutable<TokenTotals>, kind: AgentResponse): void {
   t.cacheWrite += kind.tokens.cache_write_tokens ?? 0;
 }
 
-// Index of the first message not before `v`.
-function lowerBound(messages: readonly Message[], v: Version): number {
-  let lo = 0;
-  let hi = messages.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareEvents(messages[mid]!, v) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function checkSession(projection: Projection, event: AnyEvent): void {
   if (event.session_key !== projection.sessionKey) {
     throw validationError(
@@ -249,27 +235,31 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
   if (!isKnownKind(event.kind)) return projection; // kept in the log, ignored here
   const known = event as SessionEvent;
   const message = messageOf(known);
-  let at = -1;
+  // The messages stay a chunked list (message-list.ts): an append copies one chunk, not all.
+  const before = messageListOf(projection);
+  const list = message ? before.insert(deepFreeze(message), compareEvents) : before;
+  if (message && list === before) return projection; // already applied
+  const p = withMessageList(projection, list);
+  applyRegisters(p, known);
   if (message) {
-    at = lowerBound(projection.messages, message);
-    if (projection.messages[at]?.id === message.id) return projection; // already applied
-  }
-  return produce(projection, (draft) => {
-    const p = draft as unknown as Builder;
-    applyRegisters(p, known);
-    if (message) {
-      // A fresh array (not a splice through the draft proxy): O(n) copying, no O(n) proxy traps.
-      const messages = projection.messages.slice();
-      messages.splice(at, 0, message);
-      p.messages = messages;
-      if (message.kind.type === 'message_received') p.messageCount += 1;
-      else if (message.kind.type === 'agent_response') {
-        const t = { ...projection.tokens };
-        addTokens(t, message.kind);
-        p.tokens = t;
-      }
+    if (message.kind.type === 'message_received') p.messageCount += 1;
+    else if (message.kind.type === 'agent_response') {
+      const t = { ...projection.tokens };
+      addTokens(t, message.kind);
+      p.tokens = t;
     }
-  });
+  } else if (unchanged(projection, p)) return projection;
+  return freezeProjection(p);
+}
+
+// Whether applying registers changed nothing (then the projection stays the same object).
+function unchanged(before: Projection, after: RegisterBuilder): boolean {
+  const keys = Object.keys(after) as Array<keyof RegisterBuilder>;
+  const versions = Object.keys(before.versions) as Array<keyof ProjectionVersions>;
+  return (
+    keys.every((k) => k === 'versions' || before[k] === after[k]) &&
+    versions.every((k) => before.versions[k] === after.versions[k])
+  );
 }
 
 /**
@@ -305,7 +295,7 @@ export function project(events: Iterable<AnyEvent>, sessionKey?: string): Projec
     const message = messageOf(event);
     if (message) messages.push(message);
   }
-  return freeze({ ...p, messages, ...countMessages(messages) }, true);
+  return deepFreeze({ ...p, messages, ...countMessages(messages) });
 }
 
 function mergeMessages(a: readonly Message[], b: readonly Message[]): readonly Message[] {
@@ -382,5 +372,5 @@ export function mergeProjections(a: Projection, b: Projection): Projection {
     customState,
     versions: { agent: agentV, peer: peerV, state: stateV, customState: customV },
   };
-  return freeze(merged, true);
+  return deepFreeze(merged);
 }

@@ -5,7 +5,7 @@
  */
 import { validationError } from './errors.js';
 import type { AnyEvent } from './event.js';
-import { isObject, type JsonValue } from './json.js';
+import { compareCodePoints, isObject, type JsonValue } from './json.js';
 import type { Projection, SessionState } from './projection.js';
 import { normalizeTimestamp, referenceTimestamp } from './timestamp.js';
 
@@ -29,18 +29,6 @@ export interface ReferenceProjection {
   custom_state: Record<string, JsonValue>;
   /** 32 byte values, or null. */
   last_event_id: number[] | null;
-}
-
-/** Compares strings by Unicode code point (serde_json's BTreeMap order), not by UTF-16 unit. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
 }
 
 /**

@@ -7,7 +7,7 @@
  * log and from there to live state.
  */
 import { HybridClock } from './clock.js';
-import { EventStoreError } from './errors.js';
+import { EventStoreError, validationError } from './errors.js';
 import {
   type AnyEvent,
   createEvent,
@@ -17,7 +17,6 @@ import {
   type SessionEvent,
 } from './event.js';
 import { randomOrigin } from './ids.js';
-import type { LineSource } from './jsonl.js';
 import { type Projection, project } from './projection.js';
 import { Committer } from './store/committer.js';
 import { Connection, defaultFactory, toStoreError } from './store/connection.js';
@@ -37,14 +36,17 @@ import type {
 import { type Draft, DraftManager, type StreamHandle, type StreamOptions } from './stream.js';
 import type { SessionSummary } from './summary.js';
 import type { ChannelStats } from './tab-channel.js';
-import {
-  type ExportOptions,
-  exportEvents,
-  type ImportOptions,
-  type ImportResult,
-  importEvents,
-  type TransferHost,
-} from './transfer.js';
+import type { TransferHost } from './transfer.js';
+
+// What `sessionlog/transfer` reads and writes through: the store's log reads, kept off its API.
+const transferHosts = new WeakMap<EventStore, TransferHost>();
+
+/** @internal The transfer host of `store`; a `validation` error if it is not an EventStore. */
+export function transferHostOf(store: EventStore): TransferHost {
+  const host = transferHosts.get(store);
+  if (!host) throw validationError('store', 'must be an EventStore from openEventStore');
+  return host;
+}
 
 /**
  * Opens (creating if needed) the store. Rejects with `unavailable` where
@@ -139,6 +141,12 @@ export class EventStore {
       },
       options.drafts,
     );
+    transferHosts.set(this, {
+      listSessions: () => this.listSessions(),
+      readEvents: (sessionKey, after, count) => this.#log.eventsAfter(sessionKey, after, count),
+      append: (events) => this.append(events),
+      parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+    });
     this.ready = this.#open();
   }
 
@@ -155,7 +163,6 @@ export class EventStore {
     this.#tabs = new TabSync(this.name, {
       origin: this.origin,
       instance: meta.instance,
-      clock: this.clock,
       seq: () => this.#live.seq,
       schedule: (job) => this.#live.schedule(job),
       catchUp: () => this.#live.catchUp(),
@@ -333,34 +340,6 @@ export class EventStore {
   async getMessages(sessionKey: string, query: MessageQuery = {}): Promise<MessagePage> {
     return this.#log.messages(sessionKey, query);
   }
-
-  // ---------------------------------------------------------------- export / import
-
-  /**
-   * The events as JSON Lines (one event and a newline per chunk), sessions in
-   * byte order and events in (timestamp, id) order, read page by page so a
-   * large store streams. `format: 'reference'` writes the Rust reference's form.
-   */
-  exportEvents(options: ExportOptions = {}): ReadableStream<string> {
-    return exportEvents(this.#transferHost, options);
-  }
-
-  /**
-   * Imports JSON Lines of events (this library's form or the reference's).
-   * Idempotent: stored events are counted as duplicates. Commits in batches.
-   * See {@link ImportOptions.onInvalid} for what happens to bad lines; a bad
-   * line is named by its line number.
-   */
-  importEvents(source: LineSource, options: ImportOptions = {}): Promise<ImportResult> {
-    return importEvents(this.#transferHost, source, options);
-  }
-
-  readonly #transferHost: TransferHost = {
-    listSessions: () => this.listSessions(),
-    readEvents: (sessionKey, after, count) => this.#log.eventsAfter(sessionKey, after, count),
-    append: (events) => this.append(events),
-    parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
-  };
 
   // ---------------------------------------------------------------- live state
 

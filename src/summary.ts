@@ -3,8 +3,8 @@
  * one per session so that an append costs the same at any session length and a
  * sidebar lists sessions without reading a message.
  */
-import { produce } from 'immer';
 import { type AnyEvent, isKnownKind, type SessionEvent } from './event.js';
+import { deepFreeze } from './freeze.js';
 import { isObject } from './json.js';
 import {
   addTokens,
@@ -41,31 +41,38 @@ export function summaryOf(
 /**
  * Applies events that are NEW to the session (the caller has checked their ids
  * against the log): counts are incremented, so a duplicate must never get
- * here. One immer draft for the whole list: a batch of 10,000 events costs one
- * copy of the summary, not 10,000. `sizeOf` gives an event's size in bytes.
+ * here. One copy of the summary for the whole list: a batch of 10,000 events
+ * costs one copy, not 10,000. `sizeOf` gives an event's size in bytes.
  */
 export function applyEventsToSummary(
   summary: SessionSummary,
   events: readonly AnyEvent[],
   sizeOf: (event: AnyEvent) => number,
 ): SessionSummary {
-  return produce(summary, (draft) => {
-    let tokens: Parameters<typeof addTokens>[0] | undefined;
-    for (const event of events) {
-      draft.eventCount += 1;
-      draft.bytes += sizeOf(event);
-      if (!isKnownKind(event.kind)) continue;
-      const known = event as SessionEvent;
-      applyRegisters(draft as unknown as RegisterBuilder, known);
-      if (known.kind.type === 'message_received') draft.messageCount += 1;
-      else if (known.kind.type === 'agent_response') {
-        tokens ??= { ...summary.tokens };
-        addTokens(tokens, known.kind);
-      }
+  if (events.length === 0) return summary;
+  // A shallow copy: applyRegisters replaces nested records rather than changing them.
+  const draft: Mutable<SessionSummary> & RegisterBuilder = {
+    ...summary,
+    versions: { ...summary.versions },
+  };
+  let tokens: Parameters<typeof addTokens>[0] | undefined;
+  for (const event of events) {
+    draft.eventCount += 1;
+    draft.bytes += sizeOf(event);
+    if (!isKnownKind(event.kind)) continue;
+    const known = event as SessionEvent;
+    applyRegisters(draft, known);
+    if (known.kind.type === 'message_received') draft.messageCount += 1;
+    else if (known.kind.type === 'agent_response') {
+      tokens ??= { ...summary.tokens };
+      addTokens(tokens, known.kind);
     }
-    if (tokens) draft.tokens = tokens;
-  });
+  }
+  if (tokens) draft.tokens = tokens;
+  return deepFreeze(draft);
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 // Not isSafeInteger: token totals may pass 2^53 (the reference counts in u64).
 const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;

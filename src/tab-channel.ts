@@ -5,8 +5,8 @@
  * a tab that missed one catches up from the log), so anything that does not
  * validate is dropped and counted, never thrown.
  */
-import type { HybridClock } from './clock.js';
-import { type AnyEvent, parseEvent } from './event.js';
+import type { AnyEvent } from './event.js';
+import { EVENT_ID_PATTERN } from './ids.js';
 import { checkWellFormed, isObject } from './json.js';
 import { normalizeTimestamp } from './timestamp.js';
 
@@ -23,12 +23,19 @@ interface Envelope {
   from: string;
 }
 
-/** Events committed at `seq`; `events` is omitted when there were too many to post. */
+/**
+ * Events committed at `seq`; `events` is omitted when there were too many to
+ * post. The writer posts whole events; a receiver checks only what it uses,
+ * their ids and session keys, against the log (see {@link parseTabMessage}).
+ */
 export interface CommitMessage extends Envelope {
   type: 'commit';
   seq: number;
-  events?: AnyEvent[];
+  events?: AnnouncedEvent[];
 }
+
+/** What a receiver reads of a posted event: the log is read for the rest. */
+export type AnnouncedEvent = Pick<AnyEvent, 'id' | 'session_key'>;
 
 /** A session deleted at `seq`. */
 export interface DeleteMessage extends Envelope {
@@ -66,13 +73,10 @@ export interface ChannelStats {
 
 const isSeq = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 const isText = (v: unknown, max = 1 << 20): v is string => typeof v === 'string' && v.length <= max;
+const isEventId = (v: unknown): v is string => typeof v === 'string' && EVENT_ID_PATTERN.test(v);
 
 /** Validates one received message; returns it typed, or the reason it is ignored. */
-export function parseTabMessage(
-  data: unknown,
-  instance: string,
-  clock: HybridClock,
-): TabMessage | string {
+export function parseTabMessage(data: unknown, instance: string): TabMessage | string {
   if (!isObject(data)) return 'not an object';
   if (data.v !== PROTOCOL_VERSION)
     return `protocol version ${String(data.v)} is not ${PROTOCOL_VERSION}`;
@@ -86,7 +90,13 @@ export function parseTabMessage(
         if (data.events === undefined) return { ...envelope, type: 'commit', seq: data.seq };
         if (!Array.isArray(data.events) || data.events.length === 0) return 'bad events';
         if (data.events.length > MAX_EVENTS_PER_MESSAGE) return 'too many events';
-        const events = data.events.map((e) => parseEvent(e, { allowUnknownKinds: true, clock }));
+        // Not parsed (nor hashed): a receiver compares ids with the log, which it reads anyway.
+        const events: AnnouncedEvent[] = [];
+        for (const e of data.events) {
+          if (!isObject(e) || !isEventId(e.id) || !isText(e.session_key) || e.session_key === '')
+            return 'bad event';
+          events.push({ id: e.id, session_key: e.session_key });
+        }
         return { ...envelope, type: 'commit', seq: data.seq, events };
       }
       case 'delete': {

@@ -8,6 +8,7 @@ import { EventStoreError, validationError } from './errors.js';
 import type { AnyEvent } from './event.js';
 import { type LineSource, readLines } from './jsonl.js';
 import { toReferenceEventJson } from './reference.js';
+import { type EventStore, transferHostOf } from './store.js';
 
 /** A position in a session's (timestamp, id) order. */
 interface Position {
@@ -15,7 +16,7 @@ interface Position {
   id: string;
 }
 
-/** What export and import need from a store. */
+/** What export and import need from a store (see `transferHostOf` in store.ts). */
 export interface TransferHost {
   listSessions(): Promise<string[]>;
   /**
@@ -37,7 +38,7 @@ export interface TransferHost {
 /** Export formats: this library's JSON, or the Rust reference's (ids as 32 numbers, no origin). */
 export type ExportFormat = 'sessionlog' | 'reference';
 
-/** Options of {@link EventStore.exportEvents}. */
+/** Options of {@link exportEvents}. */
 export interface ExportOptions {
   /** Sessions to export; all by default. */
   sessions?: string[];
@@ -63,7 +64,7 @@ export interface InvalidLine {
   message: string;
 }
 
-/** Options of {@link EventStore.importEvents}. */
+/** Options of {@link importEvents}. */
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Stops the import between batches; it rejects with `aborted` (committed batches stay). */
@@ -85,11 +86,17 @@ export interface ImportResult extends ImportProgress {
 
 const EXPORT_PAGE = 500;
 
-/** See {@link EventStore.exportEvents}. */
+/**
+ * The events of `store` as JSON Lines (one event and a newline per chunk),
+ * sessions in byte order and events in (timestamp, id) order, read page by
+ * page so a large store streams. `format: 'reference'` writes the Rust
+ * reference's form. Corrupt records are skipped (and reported by the store).
+ */
 export function exportEvents(
-  host: TransferHost,
+  store: EventStore,
   options: ExportOptions = {},
 ): ReadableStream<string> {
+  const host = transferHostOf(store);
   const toLine =
     options.format === 'reference' ? toReferenceEventJson : (e: AnyEvent) => JSON.stringify(e);
   let keys: string[] | undefined = options.sessions ? [...options.sessions] : undefined;
@@ -115,12 +122,18 @@ export function exportEvents(
   });
 }
 
-/** See {@link EventStore.importEvents}. */
+/**
+ * Imports JSON Lines of events (this library's form or the reference's) into
+ * `store`. Idempotent: stored events are counted as duplicates. Commits in
+ * batches. See {@link ImportOptions.onInvalid} for what happens to bad lines;
+ * a bad line is named by its line number.
+ */
 export async function importEvents(
-  host: TransferHost,
+  store: EventStore,
   source: LineSource,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
+  const host = transferHostOf(store);
   const batchSize = options.batchSize ?? 500;
   // 0 would loop forever committing nothing; NaN or a negative size would import nothing.
   if (!Number.isInteger(batchSize) || batchSize < 1) {

@@ -12,10 +12,9 @@ import { HybridClock } from '../src/clock.js';
 import { EventStoreError } from '../src/errors.js';
 import { compareEvents, parseEvent, type SessionEvent, verifyEvent } from '../src/event.js';
 import { blake2b256Hex, bytesToHex } from '../src/ids.js';
-import type { JsonValue } from '../src/json.js';
+import { compareCodePoints, type JsonValue } from '../src/json.js';
 import { mergeProjections, type Projection, project } from '../src/projection.js';
 import {
-  compareCodePoints,
   idToBytes,
   parseReferenceProjection,
   type ReferenceMessage,

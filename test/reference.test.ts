@@ -7,10 +7,9 @@ import { describe, expect, test } from 'vitest';
 import { HybridClock } from '../src/clock.js';
 import { EventStoreError } from '../src/errors.js';
 import { createEvent, type EventKindInput, parseEvent, verifyEvent } from '../src/event.js';
-import { canonicalJson, type JsonValue } from '../src/json.js';
+import { canonicalJson, compareCodePoints, type JsonValue } from '../src/json.js';
 import { emptyProjection, project } from '../src/projection.js';
 import {
-  compareCodePoints,
   idToBytes,
   parseReferenceProjection,
   type ReferenceProjection,

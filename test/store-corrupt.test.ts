@@ -6,6 +6,7 @@
  * ignored by projections; everything else stays readable.
  */
 import { describe, expect, it } from 'vitest';
+import { exportEvents } from '../src/entries/transfer.js';
 import {
   type AnyEvent,
   type CorruptRecord,
@@ -98,7 +99,7 @@ describe('corrupt records', () => {
     expect(page.messages).toEqual(messages.slice(-2));
 
     const chunks: string[] = [];
-    const reader = store.exportEvents({ sessions: [KEY] }).getReader();
+    const reader = exportEvents(store, { sessions: [KEY] }).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

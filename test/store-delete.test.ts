@@ -4,6 +4,7 @@
  * import), and newer events that start it anew.
  */
 import { describe, expect, it } from 'vitest';
+import { importEvents } from '../src/entries/transfer.js';
 import { createEvent, EventStoreError, mainSessionKey } from '../src/index.js';
 import type { TombstoneRecord } from '../src/schema.js';
 import {
@@ -99,7 +100,7 @@ describe('deleteSession', () => {
     expect(await store.getSummary(KEY)).toBeUndefined();
 
     const lines = old.map((e) => JSON.stringify(e)).join('\n');
-    const imported = await store.importEvents(lines);
+    const imported = await importEvents(store, lines);
     expect(imported).toMatchObject({ added: 0, skipped: old.length, invalid: 0 });
     expect(await store.listSessions()).toEqual([]);
 

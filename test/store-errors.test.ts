@@ -7,6 +7,7 @@
  * `storage`). No promise may hang in any of these.
  */
 import { describe, expect, it } from 'vitest';
+import { exportEvents, importEvents } from '../src/entries/transfer.js';
 import { EventStoreError, mainSessionKey, openEventStore } from '../src/index.js';
 import { factory, uniqueName } from './helpers.js';
 import {
@@ -45,8 +46,8 @@ function everyCall(store: Awaited<ReturnType<typeof openTestStore>>) {
     getMessages: () => store.getMessages(KEY),
     deleteSession: () => store.deleteSession(KEY),
     flush: () => store.flush(),
-    importEvents: () => store.importEvents(JSON.stringify(event)),
-    exportEvents: () => store.exportEvents().getReader().read(),
+    importEvents: () => importEvents(store, JSON.stringify(event)),
+    exportEvents: () => exportEvents(store).getReader().read(),
   };
 }
 

@@ -9,13 +9,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import {
-  type AnyEvent,
-  type ImportProgress,
-  parseEvent,
-  project,
-  REFERENCE_ORIGIN,
-} from '../src/index.js';
+import { exportEvents, type ImportProgress, importEvents } from '../src/entries/transfer.js';
+import { type AnyEvent, parseEvent, project, REFERENCE_ORIGIN } from '../src/index.js';
 import { openTestStore } from './store-helpers.js';
 
 const seed = (file: string) =>
@@ -36,7 +31,7 @@ describe('seed fixtures', () => {
     expect(f.lines).toHaveLength(76);
     const store = await openTestStore();
     const progress: ImportProgress[] = [];
-    const result = await store.importEvents(f.text, {
+    const result = await importEvents(store, f.text, {
       batchSize: 20,
       onProgress: (p) => progress.push(p),
     });
@@ -78,7 +73,7 @@ describe('seed fixtures', () => {
     }
 
     // Idempotent: importing the file again adds nothing.
-    const again = await store.importEvents(f.text);
+    const again = await importEvents(store, f.text);
     expect(again).toMatchObject({ added: 0, duplicates: 76 });
     await store.close();
   });
@@ -86,11 +81,11 @@ describe('seed fixtures', () => {
   it('exports back to the fixture lines in the reference format, byte for byte but for whole floats', async () => {
     const f = await fixtures();
     const store = await openTestStore();
-    await store.importEvents(f.text);
+    await importEvents(store, f.text);
     const idOf = (line: string) =>
       (JSON.parse(line).id as number[]).map((b) => b.toString(16).padStart(2, '0')).join('');
     const out: string[] = [];
-    const reader = store.exportEvents({ format: 'reference' }).getReader();
+    const reader = exportEvents(store, { format: 'reference' }).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -6,12 +6,12 @@
  * (The reference fixtures are imported in store-fixtures.node.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
+import { exportEvents, type ImportProgress, importEvents } from '../src/entries/transfer.js';
 import {
   type AnyEvent,
   compareEvents,
   createEvent,
   type EventStore,
-  type ImportProgress,
   mainSessionKey,
   parseEvent,
   project,
@@ -66,7 +66,7 @@ async function populated(): Promise<{ store: EventStore; byKey: Map<string, AnyE
 describe('exportEvents', () => {
   it('streams JSON Lines in key order then (timestamp, id) order, and round-trips', async () => {
     const { store, byKey } = await populated();
-    const chunks = await readAll(store.exportEvents());
+    const chunks = await readAll(exportEvents(store));
     expect(chunks.every((c) => c.endsWith('\n') && c.indexOf('\n') === c.length - 1)).toBe(true);
     const lines = chunks.map((c) => c.slice(0, -1));
     const keys = await store.listSessions();
@@ -75,14 +75,14 @@ describe('exportEvents', () => {
     expect(lines.map((l) => JSON.parse(l))).toEqual(expected);
 
     const copy = await openTestStore();
-    const result = await copy.importEvents(chunks.join(''));
+    const result = await importEvents(copy, chunks.join(''));
     expect(result).toMatchObject({ added: expected.length, duplicates: 0, invalid: 0 });
     for (const key of keys) {
       expect(await copy.getEvents(key)).toEqual(await store.getEvents(key));
       expect(await copy.getSummary(key)).toEqual(await store.getSummary(key));
     }
     // Exporting the copy gives the same bytes.
-    expect((await readAll(copy.exportEvents())).join('')).toBe(chunks.join(''));
+    expect((await readAll(exportEvents(copy))).join('')).toBe(chunks.join(''));
     await store.close();
     await copy.close();
   });
@@ -90,17 +90,17 @@ describe('exportEvents', () => {
   it('exports only the sessions asked for', async () => {
     const { store, byKey } = await populated();
     const key = mainSessionKey('short');
-    const lines = await readAll(store.exportEvents({ sessions: [key, mainSessionKey('none')] }));
+    const lines = await readAll(exportEvents(store, { sessions: [key, mainSessionKey('none')] }));
     expect(lines.map((l) => JSON.parse(l).id)).toEqual(
       [...byKey.get(key)!].sort(compareEvents).map((e) => e.id),
     );
-    expect(await readAll(store.exportEvents({ sessions: [] }))).toEqual([]);
+    expect(await readAll(exportEvents(store, { sessions: [] }))).toEqual([]);
     await store.close();
   });
 
   it('the reference format round-trips: ids kept, no origin, same projections', async () => {
     const { store, byKey } = await populated();
-    const text = (await readAll(store.exportEvents({ format: 'reference' }))).join('');
+    const text = (await readAll(exportEvents(store, { format: 'reference' }))).join('');
     const lines = text.trimEnd().split('\n');
     for (const line of lines.slice(0, 50)) {
       const raw = JSON.parse(line);
@@ -109,7 +109,7 @@ describe('exportEvents', () => {
       expect(raw.id.every((b: unknown) => Number.isInteger(b) && (b as number) <= 255)).toBe(true);
     }
     const copy = await openTestStore();
-    const result = await copy.importEvents(text);
+    const result = await importEvents(copy, text);
     const total = [...byKey.values()].reduce((n, list) => n + list.length, 0);
     expect(result).toMatchObject({ added: total, invalid: 0 });
     for (const [key, events] of byKey) {
@@ -121,7 +121,7 @@ describe('exportEvents', () => {
       expect(await copy.getProjection(key)).toEqual(project(events));
     }
     // Exported again in the reference format: the same bytes.
-    expect((await readAll(copy.exportEvents({ format: 'reference' }))).join('')).toBe(text);
+    expect((await readAll(exportEvents(copy, { format: 'reference' }))).join('')).toBe(text);
     await store.close();
     await copy.close();
   });
@@ -149,7 +149,7 @@ describe('importEvents', () => {
 
   it('is idempotent: a second import finds only duplicates', async () => {
     const { store, events, lines } = await sample();
-    const first = await store.importEvents(lines.join('\n'));
+    const first = await importEvents(store, lines.join('\n'));
     expect(first).toMatchObject({
       lines: 12,
       added: 12,
@@ -157,7 +157,7 @@ describe('importEvents', () => {
       invalid: 0,
       invalidLines: [],
     });
-    const second = await store.importEvents(`${lines.join('\n')}\n${lines[0]}\n`);
+    const second = await importEvents(store, `${lines.join('\n')}\n${lines[0]}\n`);
     expect(second).toMatchObject({ lines: 13, added: 0, duplicates: 13 });
     expect((await store.getEvents(KEY)).map((e) => e.id)).toEqual(events.map((e) => e.id));
     expect((await store.getSummary(KEY))?.eventCount).toBe(12);
@@ -180,13 +180,13 @@ describe('importEvents', () => {
       lines[5],
     ].join('\r\n');
     const seq = (await rawMeta(store.name)).seq;
-    const error = await store.importEvents(text).catch((e: unknown) => e);
+    const error = await importEvents(store, text).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'validation', line: 3 });
     expect((error as Error).message).toContain('line 3');
     expect(await store.listSessions()).toEqual([]);
     expect((await rawMeta(store.name)).seq).toBe(seq);
 
-    const result = await store.importEvents(text, { onInvalid: 'skip' });
+    const result = await importEvents(store, text, { onInvalid: 'skip' });
     expect(result.invalidLines.map((l) => [l.line, l.field])).toEqual([
       [3, undefined],
       [5, 'kind.content'],
@@ -203,7 +203,7 @@ describe('importEvents', () => {
     const { store, lines } = await sample(25);
     const progress: ImportProgress[] = [];
     const text = `${lines.join('\n')}\n`;
-    const result = await store.importEvents(text, {
+    const result = await importEvents(store, text, {
       batchSize: 10,
       onProgress: (p) => progress.push({ ...p }),
     });
@@ -216,7 +216,7 @@ describe('importEvents', () => {
     expect(progress.at(-1)).toEqual(final);
     for (const mode of ['skip', 'reject'] as const) {
       const again: ImportProgress[] = [];
-      await store.importEvents(text, {
+      await importEvents(store, text, {
         batchSize: 7,
         onInvalid: mode,
         onProgress: (p) => again.push(p),
@@ -235,21 +235,19 @@ describe('importEvents', () => {
     const text = lines.join('\n');
     const before = new AbortController();
     before.abort(new Error('user cancelled'));
-    await expect(store.importEvents(text, { signal: before.signal })).rejects.toMatchObject({
+    await expect(importEvents(store, text, { signal: before.signal })).rejects.toMatchObject({
       code: 'aborted',
     });
     expect(await store.listSessions()).toEqual([]);
 
     for (const mode of ['skip', 'reject'] as const) {
       const controller = new AbortController();
-      const error = await store
-        .importEvents(text, {
-          batchSize: 10,
-          onInvalid: mode,
-          signal: controller.signal,
-          onProgress: () => controller.abort(),
-        })
-        .catch((e: unknown) => e);
+      const error = await importEvents(store, text, {
+        batchSize: 10,
+        onInvalid: mode,
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'aborted' });
       expect((error as Error).cause).toBe(controller.signal.reason);
     }
@@ -283,7 +281,7 @@ describe('importEvents', () => {
     };
     for (const [name, source] of Object.entries(sources)) {
       const store = await openTestStore();
-      const result = await store.importEvents(source());
+      const result = await importEvents(store, source());
       expect(result, name).toMatchObject({ added: 8, invalid: 0 });
       expect(
         (await store.getEvents(KEY)).map((e) => e.kind),
@@ -298,7 +296,7 @@ describe('importEvents', () => {
     const { lines } = await sample(2);
     const good = new TextEncoder().encode(`${lines[0]}\n`);
     const bad = new Uint8Array([...good, 0xff, 0xfe, 0x0a]);
-    await expect(store.importEvents(new Blob([bad]))).rejects.toMatchObject({
+    await expect(importEvents(store, new Blob([bad]))).rejects.toMatchObject({
       code: 'serialization',
     });
     expect(await store.listSessions()).toEqual([]);
@@ -309,7 +307,7 @@ describe('importEvents', () => {
     const { store, events, lines } = await sample(5);
     store.subscribe(KEY, () => {});
     store.subscribeSummaries(() => {});
-    await store.importEvents(lines.join('\n'));
+    await importEvents(store, lines.join('\n'));
     await waitFor(() => store.getSnapshot(KEY)?.messages.length === 5);
     expect(store.getSnapshot(KEY)).toEqual(project(events.map((e) => parseEvent(e))));
     await waitFor(() => store.getSummariesSnapshot()?.[0]?.eventCount === 5);

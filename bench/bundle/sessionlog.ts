@@ -1,2 +1,2 @@
-// Scenario 7: the whole public API of sessionlog, with its dependencies (idb, @noble/hashes, immer).
+// Scenario 7: the main entry of sessionlog, with its dependencies (idb, @noble/hashes).
 export * from '../../src/index.js';

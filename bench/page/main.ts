@@ -485,8 +485,67 @@ function facts(): Facts {
   };
 }
 
+const SUBSCRIBED_BASE = 60_000;
+
+/** Scenario 8: one database per size, holding one session of `size` messages (once). */
+async function prepareSubscribed(args: { sizes: number[] }): Promise<PrepareReport> {
+  const t0 = now();
+  let events = 0;
+  for (const size of args.sizes) {
+    const tag = `subscribed-${size}`;
+    if (prepared(tag)) continue;
+    const name = `sl-subscribed-${size}`;
+    await deleteDb(name);
+    const store = await openStore(name, 'relaxed');
+    const key = benchKey(SUBSCRIBED_BASE + size);
+    const kinds = messageKinds(size, size);
+    for (let i = 0; i < kinds.length; i += 2_000) {
+      await store.append(
+        kinds.slice(i, i + 2_000).map((kind) => createEvent(key, 'assistant', kind)),
+      );
+    }
+    await store.close();
+    events += size;
+    localStorage.setItem(`${PREPARED}:${tag}`, 'yes');
+  }
+  return { ms: now() - t0, events, sessions: events ? args.sizes.length : 0 };
+}
+
+/**
+ * Scenario 8: `n` sequential appends to a session of `size` messages that this
+ * page subscribes to; each latency runs from the append to the subscriber
+ * receiving the projection with the new event (the live update included).
+ */
+async function subscribedAppend(args: { size: number; n: number; run: number }): Promise<number[]> {
+  const { size, n, run } = args;
+  const warm = 5;
+  const key = benchKey(SUBSCRIBED_BASE + size);
+  const store = await openStore(`sl-subscribed-${size}`, 'relaxed');
+  let waiting: { id: string; done: () => void } | undefined;
+  const unsubscribe = store.subscribe(key, (p) => {
+    if (waiting && p.lastEventId === waiting.id) waiting.done();
+  });
+  while (store.getSnapshot(key) === undefined) await sleep(5);
+  const kinds = messageKinds(run * 13 + size, n + warm);
+  const out: number[] = [];
+  for (const [i, kind] of kinds.entries()) {
+    const event = createEvent(key, 'assistant', kind);
+    const t0 = now();
+    await new Promise<void>((done) => {
+      waiting = { id: event.id, done };
+      void store.append(event);
+    });
+    if (i >= warm) out.push(now() - t0);
+  }
+  unsubscribe();
+  await store.close();
+  return out;
+}
+
 window.bench = {
   facts,
+  prepareSubscribed,
+  subscribedAppend,
   burst,
   sequential,
   prepareLarge,

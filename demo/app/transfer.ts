@@ -2,7 +2,8 @@
  * Export (JSON Lines, sessionlog or Rust reference format, as a download) and
  * import (a file picker, a progress bar, a report of bad lines).
  */
-import type { EventStore, ExportFormat } from 'sessionlog';
+import type { EventStore } from 'sessionlog';
+import { type ExportFormat, exportEvents, importEvents } from 'sessionlog/transfer';
 import { h } from './dom.js';
 import { bytes, describeError, num } from './format.js';
 
@@ -11,7 +12,7 @@ export async function exportToFile(
   store: EventStore,
   options: { format: ExportFormat; sessions?: string[]; name: string },
 ): Promise<void> {
-  const stream = store.exportEvents({
+  const stream = exportEvents(store, {
     format: options.format,
     ...(options.sessions ? { sessions: options.sessions } : {}),
   });
@@ -79,7 +80,7 @@ export async function importFile(
   el.dialog.showModal();
   let added = 0;
   try {
-    const result = await store.importEvents(file, {
+    const result = await importEvents(store, file, {
       onInvalid: 'skip',
       signal: controller.signal,
       onProgress: (p) => {

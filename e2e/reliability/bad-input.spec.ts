@@ -201,24 +201,39 @@ test('a catalog of bad inputs to append, import and the tab channel: each typed 
       ],
     ];
     const importRows: Array<[string, () => Promise<unknown>]> = [
-      ['import: a line that is not JSON', () => store.importEvents(`${fineLine()}{not json\n`)],
-      ['import: a JSON array line', () => store.importEvents(`${fineLine()}[1,2]\n`)],
+      [
+        'import: a line that is not JSON',
+        () => window.sessionlog.importEvents(store, `${fineLine()}{not json\n`),
+      ],
+      [
+        'import: a JSON array line',
+        () => window.sessionlog.importEvents(store, `${fineLine()}[1,2]\n`),
+      ],
       [
         'import: an empty object on line 3',
-        () => store.importEvents(`${fineLine()}${fineLine()}{}\n`),
+        () => window.sessionlog.importEvents(store, `${fineLine()}${fineLine()}{}\n`),
       ],
       [
         'import: an event whose id does not match, line 2',
-        () => store.importEvents(`${fineLine()}${line({ ...good(), id: good().id })}`),
+        () =>
+          window.sessionlog.importEvents(
+            store,
+            `${fineLine()}${line({ ...good(), id: good().id })}`,
+          ),
       ],
       [
         'import: invalid UTF-8 bytes',
-        () => store.importEvents(new Blob([fineLine(), new Uint8Array([0xff, 0xfe, 0x0a])])),
+        () =>
+          window.sessionlog.importEvents(
+            store,
+            new Blob([fineLine(), new Uint8Array([0xff, 0xfe, 0x0a])]),
+          ),
       ],
       [
         'import: a stream that fails midway',
         () =>
-          store.importEvents(
+          window.sessionlog.importEvents(
+            store,
             new ReadableStream<string>({
               start(c) {
                 c.enqueue(fineLine());
@@ -227,16 +242,25 @@ test('a catalog of bad inputs to append, import and the tab channel: each typed 
             }),
           ),
       ],
-      ['import: a source of the wrong type', () => store.importEvents(42 as never)],
+      [
+        'import: a source of the wrong type',
+        () => window.sessionlog.importEvents(store, 42 as never),
+      ],
       [
         'import: already aborted',
-        () => store.importEvents(fineLine(), { signal: AbortSignal.abort() }),
+        () => window.sessionlog.importEvents(store, fineLine(), { signal: AbortSignal.abort() }),
       ],
-      ['import: batchSize 0', () => store.importEvents(fineLine(), { batchSize: 0 })],
-      ['import: batchSize NaN', () => store.importEvents(fineLine(), { batchSize: Number.NaN })],
+      [
+        'import: batchSize 0',
+        () => window.sessionlog.importEvents(store, fineLine(), { batchSize: 0 }),
+      ],
+      [
+        'import: batchSize NaN',
+        () => window.sessionlog.importEvents(store, fineLine(), { batchSize: Number.NaN }),
+      ],
       [
         'import: onInvalid not a mode',
-        () => store.importEvents(fineLine(), { onInvalid: 'ignore' as never }),
+        () => window.sessionlog.importEvents(store, fineLine(), { onInvalid: 'ignore' as never }),
       ],
       ['record: an unknown kind', () => store.record(key, 'bad', { type: 'not_a_kind' } as never)],
       [
@@ -290,7 +314,8 @@ test('a catalog of bad inputs to append, import and the tab channel: each typed 
       await run(name, async () => store.append(build() as never));
     for (const [name, call] of importRows) await run(name, call);
     // skip mode: the good lines go in, each bad line is reported with its number and written nowhere
-    const skipped = await store.importEvents(
+    const skipped = await window.sessionlog.importEvents(
+      store,
       `${fineLine()}{bad\n${fineLine()}${line({ ...good(), id: good().id })}`,
       { onInvalid: 'skip' },
     );

@@ -155,7 +155,7 @@ test('corrupt records are skipped and reported in every tab, after a reload and 
         const projection = await store.getProjection(s1);
         const page = await store.getMessages(s1, { limit: 100 });
         const lines: string[] = [];
-        const reader = store.exportEvents().getReader();
+        const reader = window.sessionlog.exportEvents(store).getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
@@ -226,7 +226,7 @@ test('corrupt records are skipped and reported in every tab, after a reload and 
       const copy = await c!.evaluate(
         async ({ lines, keys, copy }) => {
           const store = await window.sessionlog.openEventStore({ name: copy });
-          const result = await store.importEvents(lines.join(''));
+          const result = await window.sessionlog.importEvents(store, lines.join(''));
           const out = await Promise.all(
             keys.map(async (k) => window.kit.stable(await store.getProjection(k))),
           );

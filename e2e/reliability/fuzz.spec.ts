@@ -208,7 +208,10 @@ test(`fuzz: ${PAGES} pages × ${OPS} random operations converge, every acknowled
         const list = await page.evaluate(async (spec) => {
           const events = spec.map(([k, key]) => window.fuzz.make(k, key, 10));
           const list = window.fuzz.issue(events);
-          await window.fuzz.store.importEvents(list.map((e) => `${e.json}\n`).join(''));
+          await window.sessionlog.importEvents(
+            window.fuzz.store,
+            list.map((e) => `${e.json}\n`).join(''),
+          );
           return list;
         }, spec);
         record(list);

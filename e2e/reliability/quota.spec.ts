@@ -115,7 +115,10 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
     );
     const importBatch = batch('import');
     const imported = await settle(
-      store.importEvents(importBatch.map((e) => `${JSON.stringify(e)}\n`).join('')),
+      window.sessionlog.importEvents(
+        store,
+        importBatch.map((e) => `${JSON.stringify(e)}\n`).join(''),
+      ),
     );
     if (imported !== 'resolved')
       rejected.push({ code: imported, ids: importBatch.map((e) => e.id) });
@@ -145,7 +148,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
         getMessages: await settle(store.getMessages(keys[1]!, { limit: 10 })),
         export: await settle(
           (async () => {
-            const reader = store.exportEvents().getReader();
+            const reader = window.sessionlog.exportEvents(store).getReader();
             while (!(await reader.read()).done) {
               // drain
             }

@@ -119,8 +119,10 @@ test('a newer version opened in another tab: the store closes cleanly, nothing h
       getMessages: await settle(store.getMessages(key)),
       deleteSession: await settle(store.deleteSession(key)),
       flush: await settle(store.flush()),
-      importEvents: await settle(store.importEvents(`${JSON.stringify(event)}\n`)),
-      exportEvents: await settle(store.exportEvents().getReader().read()),
+      importEvents: await settle(
+        window.sessionlog.importEvents(store, `${JSON.stringify(event)}\n`),
+      ),
+      exportEvents: await settle(window.sessionlog.exportEvents(store).getReader().read()),
       stream: await settle((async () => store.stream(key, { agentId: 'late', model: 'm' }))()),
       close: await settle(store.close()),
     };

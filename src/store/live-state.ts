@@ -4,9 +4,9 @@
  * applying what was committed (by this tab, or read from the log), one change
  * at a time and in order, and tells subscribers.
  */
-import { freeze } from 'immer';
 import type { HybridClock } from '../clock.js';
 import type { AnyEvent } from '../event.js';
+import { deepFreeze } from '../freeze.js';
 import {
   applyEvent,
   emptyProjection,
@@ -221,7 +221,7 @@ export class LiveState {
     if (this.#summaries) {
       for (const [key, summary] of read.summaries) {
         // Read from IndexedDB, so not yet frozen: snapshots handed to subscribers must be.
-        if (summary) this.#summaries.set(key, freeze(summary, true));
+        if (summary) this.#summaries.set(key, deepFreeze(summary));
         else this.#summaries.delete(key);
       }
       this.#publishSummaries();

@@ -8,8 +8,8 @@ import { unwrap } from 'idb';
 import { HybridClock } from '../clock.js';
 import { EventStoreError, validationError } from '../errors.js';
 import { type AnyEvent, isKnownKind, parseEvent, type SessionEvent } from '../event.js';
+import { compareCodePoints } from '../json.js';
 import { type Message, messageOf } from '../projection.js';
-import { compareCodePoints } from '../reference.js';
 import {
   type EventRecord,
   type MetaRecord,

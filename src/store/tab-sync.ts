@@ -4,7 +4,6 @@
  * to catch up from the log. A message the log contradicts is counted as
  * ignored; a forged one can neither add nor remove anything.
  */
-import type { HybridClock } from '../clock.js';
 import type { TombstoneRecord } from '../schema.js';
 import {
   type ChannelStats,
@@ -26,7 +25,6 @@ export interface TabSyncHost {
   origin: string;
   /** The database's instance token: messages must carry it. */
   instance: string;
-  clock: HybridClock;
   /** The commit sequence the live state is at. */
   seq(): number;
   /** Runs a live-state change in order after the ones before it. */
@@ -51,7 +49,7 @@ export class TabSync {
     this.#host = host;
     this.#channel = new TabChannel(
       `sessionlog:${name}`,
-      (data) => parseTabMessage(data, host.instance, host.clock),
+      (data) => parseTabMessage(data, host.instance),
       (message) => this.#receive(message),
     );
   }

@@ -13,6 +13,27 @@ async function openStore(page: Page, name: string): Promise<void> {
 
 const KEY = 'agent:sim:main';
 
+/** Texts of the draft records checkpointed in database `name`, read with a raw connection. */
+function checkpointedTexts(page: Page, name: string): Promise<string[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const all = db.transaction('drafts').objectStore('drafts').getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve(all.result.map((r: { text: string }) => r.text));
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+    name,
+  );
+}
+
 async function watchDrafts(page: Page, key = KEY): Promise<void> {
   await page.evaluate((k) => {
     const w = window as unknown as { store: import('../src/index.js').EventStore; drafts: unknown };
@@ -94,9 +115,9 @@ test('reloading the writer mid-stream leaves an interrupted draft that can be re
     const handle = w.store.stream(k, { agentId: 'sim', model: 'sim-1' });
     handle.push('The partial ');
     handle.push('answer');
-    // Longer than one checkpoint interval (250 ms), then the tab goes away mid-stream.
-    await new Promise((r) => setTimeout(r, 600));
   }, KEY);
+  // Once the text is checkpointed (within 250 ms), the tab goes away mid-stream.
+  await expect.poll(() => checkpointedTexts(a, name)).toEqual(['The partial answer']);
   await a.reload();
   await openStore(a, name);
   const interrupted = await a.evaluate(async () => {
@@ -133,11 +154,12 @@ test('closing the writer mid-stream: the other tab marks the draft interrupted',
   await a.evaluate(async (k) => {
     const w = window as unknown as { store: import('../src/index.js').EventStore };
     w.store.stream(k, { agentId: 'sim', model: 'sim-1' }).push('left behind');
-    await new Promise((r) => setTimeout(r, 400));
   }, KEY);
+  await expect.poll(() => checkpointedTexts(a, name)).toEqual(['left behind']);
   await expect.poll(async () => (await draftsOf(b))[0]?.text).toBe('left behind');
   await a.close();
-  // Heartbeat 1 s, timeout 5 s: the draft must turn interrupted well within the timeout plus a tick.
+  // Its writer's Web Lock is free once the page is closed (or its heartbeat stops, 5 s
+  // timeout): the draft turns interrupted; the bound leaves room for a loaded machine.
   await expect
     .poll(async () => (await draftsOf(b))[0]?.status, { timeout: 20_000 })
     .toBe('interrupted');

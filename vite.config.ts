@@ -74,8 +74,12 @@ export default defineConfig({
           environment: 'node',
           include: ['test/server/**/*.test.ts'],
           globalSetup: ['test/server/global-setup.ts'],
-          // PGlite (WebAssembly PostgreSQL) takes seconds to start on a busy machine.
+          // PGlite (WebAssembly PostgreSQL) takes seconds to start (minutes on a
+          // busy machine): files run one after another in one unisolated worker
+          // so test/server/backends.ts starts ONE PGlite for the whole run.
           hookTimeout: 120_000,
+          isolate: false,
+          fileParallelism: false,
         },
       },
       {

@@ -4,9 +4,9 @@
  */
 import type { Page } from '@playwright/test';
 
-/** Opens the harness page and waits for `window.sessionlog`. */
-export async function openHarness(page: Page): Promise<void> {
-  await page.goto('/harness.html');
+/** Opens the harness page (absolute `url` for a context without a base URL) and waits for `window.sessionlog`. */
+export async function openHarness(page: Page, url = '/harness.html'): Promise<void> {
+  await page.goto(url);
   await page.waitForFunction(() => window.harnessReady === true);
 }
 

@@ -8,7 +8,8 @@
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { startSyncServer } from '../demo/sync/server.js';
 import { type Cluster, PG_BASE_PORT, startCluster } from '../test/server/pg-cluster.js';
-import { openHarness } from './harness.js';
+import { type BareChromium, launchBareChromium } from './chromium.js';
+import { openHarness, waitInPage } from './harness.js';
 
 const SYNC_PORT = PG_BASE_PORT + 20;
 const SYNC_URL = `http://127.0.0.1:${SYNC_PORT}`;
@@ -35,10 +36,18 @@ test.beforeAll(async () => {
 });
 test.afterAll(cleanUp);
 
-/** A device: its own context (storage), the harness page, a store and a sync client. */
-async function device(context: BrowserContext, tenant: string, name: string): Promise<Page> {
+/**
+ * A device: its own context (storage), the harness page, a store and a sync
+ * client. Two pages of one context on one `name` are two tabs of one device.
+ */
+async function device(
+  context: BrowserContext,
+  tenant: string,
+  name: string,
+  url?: string,
+): Promise<Page> {
   const page = await context.newPage();
-  await openHarness(page);
+  await openHarness(page, url);
   await page.evaluate(
     async ({ url, tenant, name }) => {
       const store = await window.sessionlog.openEventStore({ name });
@@ -163,5 +172,94 @@ test('a device offline for a week does not bring a deleted session back', async 
   } finally {
     await one.close();
     await two.close();
+  }
+});
+
+/** Browsers started by hand, closed after each test even when it times out. */
+const launched: BareChromium[] = [];
+test.afterEach(async () => {
+  for (const bare of launched.splice(0)) await bare.close();
+});
+
+const leads = (page: Page) =>
+  page.evaluate(() => (window as unknown as Handles).sync.status.leader);
+
+test('a frozen leader tab hands over: the other tab syncs, and the first catches up on resume', async ({
+  browser,
+  baseURL,
+}) => {
+  // Playwright's own launch emulates focus, which keeps every page visible, and
+  // Chromium ignores Page.setWebLifecycleState for a visible page: the leader
+  // is never frozen and never lets go. So the two tabs live in a browser
+  // started by hand (as e2e/tabs.spec.ts does).
+  const bare = await launchBareChromium({ label: 'sync-frozen' });
+  launched.push(bare);
+  const { context } = bare;
+  // The dev server's HMR client reloads a page whose websocket a freeze closed.
+  await context.route('**/@vite/client', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: '' }),
+  );
+  const url = `${baseURL}/harness.html`;
+  const name = `sync-frozen-${Date.now()}`;
+  const tabs = [
+    await device(context, 'frozen', name, url),
+    await device(context, 'frozen', name, url),
+  ];
+  const errors: string[] = [];
+  for (const tab of tabs) tab.on('pageerror', (error) => errors.push(error.message));
+  // Exactly one tab leads (which one is the browser's business).
+  await expect
+    .poll(async () => (await Promise.all(tabs.map(leads))).filter(Boolean).length)
+    .toBe(1);
+  const leaderIndex = (await leads(tabs[0]!)) ? 0 : 1;
+  const leader = tabs[leaderIndex]!;
+  const other = tabs[1 - leaderIndex]!;
+  await leader.evaluate(() => {
+    const seen: string[] = [];
+    for (const type of ['freeze', 'resume']) document.addEventListener(type, () => seen.push(type));
+    Object.assign(window, { lifecycle: seen });
+  });
+  await say(leader, 'chat', 'before the freeze');
+  expect(await syncNow(leader)).toBe('idle');
+
+  const cdp = await context.newCDPSession(leader);
+  expect(await leads(other)).toBe(false);
+  await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+  // The frozen tab let go of the lock: the other one takes it, and its writes reach the server.
+  await waitInPage(other, () => (window as unknown as Handles).sync.status.leader, null, 60_000);
+  await say(other, 'chat', 'while the leader is frozen');
+  expect(await syncNow(other)).toBe('idle');
+  const laptop = await browser.newContext();
+  try {
+    const remote = await device(laptop, 'frozen', 'sync-frozen-remote');
+    expect(await syncNow(remote)).toBe('idle');
+    expect(await contents(remote, 'chat')).toEqual([
+      'before the freeze',
+      'while the leader is frozen',
+    ]);
+    await say(remote, 'chat', 'from another device');
+    expect(await syncNow(remote)).toBe('idle');
+
+    // Resumed, the first tab follows: it does not lead, sees what the leader
+    // pulled, and its own writes go out through the leader.
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    expect(
+      await leader.evaluate(() => (window as unknown as { lifecycle: string[] }).lifecycle),
+    ).toEqual(['freeze', 'resume']);
+    await say(leader, 'chat', 'after the resume');
+    expect(await syncNow(leader)).toBe('idle');
+    expect(await syncNow(remote)).toBe('idle');
+    const all = [
+      'after the resume',
+      'before the freeze',
+      'from another device',
+      'while the leader is frozen',
+    ];
+    await expect.poll(() => contents(remote, 'chat')).toEqual(all);
+    await expect.poll(() => contents(leader, 'chat')).toEqual(all);
+    expect(await contents(other, 'chat')).toEqual(all);
+    expect(errors).toEqual([]);
+  } finally {
+    await laptop.close();
   }
 });

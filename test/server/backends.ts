@@ -1,6 +1,8 @@
 /**
  * The two databases the protocol tests run against: a fresh database on the
- * run's PostgreSQL cluster (through `pg`), and an in-memory PGlite.
+ * run's PostgreSQL cluster (through `pg`), and an in-memory PGlite shared by
+ * the whole run (the `server` project runs its files one after another in one
+ * worker without isolation, so this module, and the PGlite, exist once).
  */
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -32,12 +34,23 @@ export async function postgresBackend(): Promise<Backend & { pool: pg.Pool; url:
   return { db, pool, url, rowCount: () => countRows(db), close: () => pool.end() };
 }
 
-/** An in-memory PGlite, migrated. */
+let sharedLite: Promise<SqlDatabase> | undefined;
+
+/**
+ * The run's one in-memory PGlite, migrated, emptied. PGlite takes seconds (on
+ * a loaded machine minutes) to start, so it starts once and every caller gets
+ * it empty: earlier files' rows are truncated away. `close` leaves it open for
+ * the next file; it ends with the worker.
+ */
 export async function pgliteBackend(): Promise<Backend> {
-  const lite = await PGlite.create();
-  const db = fromPGlite(lite);
-  await migrate(db);
-  return { db, rowCount: () => countRows(db), close: () => lite.close() };
+  sharedLite ??= (async () => {
+    const db = fromPGlite(await PGlite.create());
+    await migrate(db);
+    return db;
+  })();
+  const db = await sharedLite;
+  await db.query('TRUNCATE sessionlog_events, sessionlog_tombstones');
+  return { db, rowCount: () => countRows(db), close: async () => {} };
 }
 
 async function countRows(db: SqlDatabase): Promise<number> {

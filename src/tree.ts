@@ -125,7 +125,8 @@ export function appendNode(nodes: readonly TreeNode[], entry: NodeEntry): TreeNo
   const node: TreeNode = { ...entry, parentId, children: [] };
   const out = nodes.slice();
   if (parentId !== null) {
-    const at = out.findLastIndex((n) => n.id === parentId);
+    let at = out.length - 1; // the parent is usually near the end (ES2022 has no findLastIndex)
+    while (out[at]!.id !== parentId) at--;
     const parent = out[at]!;
     out[at] = { ...parent, children: [...parent.children, entry.id] };
   }

@@ -946,9 +946,9 @@ test.describe('closing a store', () => {
       };
     });
     expect(closed.closed).toBe(true);
-    // Two stores, two channels; after close only the other store's channel is open.
-    expect(closed.channelsBefore).toBe(2);
-    expect(closed.openChannels).toEqual([`sessionlog:${db}`]);
+    // Two stores, each with its tab channel and its journal's; after close only the other store's are open.
+    expect(closed.channelsBefore).toBe(4);
+    expect(closed.openChannels.sort()).toEqual([`sessionlog-journal:${db}`, `sessionlog:${db}`]);
     expect(closed.snapshot).toBeNull();
     // Back to one store's listeners: the closed store removed all of its own.
     expect(await listeners()).toEqual(withOneStore);

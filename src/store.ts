@@ -120,6 +120,7 @@ export class EventStore {
     this.#journal = new JournalLink(
       {
         name: this.name,
+        crossTab: this.#crossTab,
         durability: this.durability,
         run,
         parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),

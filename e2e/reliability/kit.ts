@@ -293,7 +293,8 @@ export async function installKit(page: Page): Promise<void> {
         }
         if (!listed.has(key)) problems.push(`${key}: has events but is not listed`);
         const projection = project(events, key);
-        const { messages, ...rest } = projection;
+        // A summary is the projection without what is derived from every message (docs/design.md).
+        const { messages, nodes, head, ...rest } = projection;
         const bytes = events.reduce(
           (n, e) => n + new TextEncoder().encode(JSON.stringify(e)).length,
           0,

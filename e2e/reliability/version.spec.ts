@@ -282,8 +282,9 @@ test('an open queued behind a deletion that another connection blocks waits for 
   // `blocked` here, it waits (documented). This checks that it is a wait, not a deadlock.
   const [x, y, z] = await pages(context, 3);
   const name = uniqueDb('queued');
+  // A plain deleteDatabase is what this checks, so no journal would give the event back.
   await x!.evaluate(async (name) => {
-    const store = await window.sessionlog.openEventStore({ name });
+    const store = await window.sessionlog.openEventStore({ name, journal: false });
     await store.record('agent:q:main', 'q', { type: 'message_received', content: 'x' });
     await store.close();
   }, name);
@@ -300,7 +301,7 @@ test('an open queued behind a deletion that another connection blocks waits for 
   expect(deletion).toBe('blocked');
   const waiting = await z!.evaluate((name) => {
     const w = window as unknown as { opening: Promise<string> };
-    w.opening = window.sessionlog.openEventStore({ name }).then(
+    w.opening = window.sessionlog.openEventStore({ name, journal: false }).then(
       async (store) => `opened with ${(await store.getEvents('agent:q:main')).length} events`,
       (e: { code?: string }) => `rejected ${e.code}`,
     );

@@ -67,6 +67,8 @@ export interface RestoreReport {
 export interface JournalHost {
   /** Database name. */
   name: string;
+  /** Whether to tell other tabs' journals of deletions (a store opened with `crossTab: false` posts nothing). */
+  crossTab: boolean;
   /** The watermarks stored in the database, per segment number. */
   watermarks: Readonly<Record<string, Watermark>>;
   /** Applies deletions (session key → timestamp) the database lacks; resolves to how many it applied. */
@@ -146,8 +148,10 @@ export class Journal {
     this.#file = segmentFile(own.segment, own.gen);
     this.#end = own.end;
     this.#release = own.release;
-    if (typeof BroadcastChannel !== 'undefined') {
-      // Another store deleted a session: drop its records from this segment too.
+    if (host.crossTab && typeof BroadcastChannel !== 'undefined') {
+      // Another store deleted a session: drop its records from this segment too. (Without
+      // the channel a segment keeps them until its next compaction; the journaled tombstone
+      // still keeps them from being restored.)
       this.#channel = new BroadcastChannel(`sessionlog-journal:${host.name}`);
       this.#channel.onmessage = (event: MessageEvent<{ d?: unknown; ts?: unknown }>) => {
         const { d, ts } = event.data ?? {};

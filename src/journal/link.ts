@@ -22,6 +22,8 @@ import { restoreDeletions, saveWatermarks } from './replay.js';
 /** What the link needs from its store. */
 export interface JournalLinkHost {
   name: string;
+  /** Whether the store keeps in step with other tabs (its `crossTab` option). */
+  crossTab: boolean;
   durability: Durability;
   run<T>(work: (db: Db) => Promise<T>): Promise<T>;
   /** Validates one value as an event (throws a typed error when it is not one). */
@@ -90,6 +92,7 @@ export class JournalLink implements CommitJournal {
       const opened = await Journal.open(
         {
           name: host.name,
+          crossTab: host.crossTab,
           watermarks: meta.journal ?? {},
           restoreDeletions: async (tombstones) => {
             const written = await host.run((db) =>

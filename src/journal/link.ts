@@ -125,7 +125,10 @@ export class JournalLink implements CommitJournal {
               ),
             }),
         },
-        { reset },
+        // A database with no commit and no watermark was made anew: if the journal has
+        // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
+        // not have reached the disk before a crash, so it alone cannot tell.
+        { reset: reset || (meta.seq === 0 && meta.journal === undefined) },
       );
       this.#journal = opened.journal;
       this.#status = opened.journal ? 'on' : 'unavailable';

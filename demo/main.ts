@@ -313,8 +313,13 @@ class App {
     this.#renderHeader();
     if (first) {
       const wanted = keyFromHash();
-      void this.select(wanted && keys.has(wanted) ? wanted : (summaries[0]?.sessionKey ?? null));
-      app.dataset.ready = 'true';
+      // Ready once the open chat is on screen, not just the list: tests and
+      // users read the thread right after.
+      void this.select(
+        wanted && keys.has(wanted) ? wanted : (summaries[0]?.sessionKey ?? null),
+      ).finally(() => {
+        app.dataset.ready = 'true';
+      });
     } else if (this.current === null && summaries.length > 0 && !this.dead) {
       void this.select(summaries[0]!.sessionKey);
     }

@@ -209,7 +209,9 @@ const planArb = fc.record({
   limit: fc.constantFrom(1, 2, 3, 7),
 });
 
-function eventsOf(plan: fc.RecordValue<typeof planArb> extends infer T ? T : never): AnyEvent[] {
+type Plan = typeof planArb extends fc.Arbitrary<infer T> ? T : never;
+
+function eventsOf(plan: Plan): AnyEvent[] {
   const at = (second: number) => `2025-01-15T12:00:${String(second).padStart(2, '0')}Z`;
   const missing = 'e'.repeat(64);
   const nodes: AnyEvent[] = [];

@@ -61,6 +61,18 @@ function aliasesOf(store: EventStore, key: string): Map<string, Promise<EventSpa
 }
 
 /**
+ * The stored id (its first event's) of a message id assistant-ui shows: the
+ * id itself for a loaded message, the event it was written as for one this
+ * tab appended (waiting for that write). For live-threads.ts.
+ */
+export async function storedIdOf(store: EventStore, key: string, id: string): Promise<string> {
+  const span = await aliasesOf(store, key)
+    .get(id)
+    ?.catch(() => undefined);
+  return span?.first ?? id;
+}
+
+/**
  * A ThreadHistoryAdapter for `thread` (a session key, or a {@link ThreadRef}
  * that follows assistant-ui's current thread) over `store`.
  */

@@ -57,7 +57,7 @@ async function listIsStale(aui: Aui, host: LiveThreadsHost, summaries: readonly 
 }
 
 /** Puts messages stored by another tab into the open thread; `WAIT` while that could lose this tab's. */
-async function syncThread(aui: Aui, host: LiveThreadsHost, key: string) {
+async function syncThread(aui: Aui, host: LiveThreadsHost, itemId: string, key: string) {
   const thread = aui.threads.thread('main');
   if (thread.getState().isRunning || thread.getState().isLoading) return WAIT;
   let projection: Projection;
@@ -77,7 +77,9 @@ async function syncThread(aui: Aui, host: LiveThreadsHost, key: string) {
   const head = shown.headId ? await storedIdOf(host.store, key, shown.headId) : null;
   if (ids.length === stored.size && head === headId) return undefined;
   const loaded = await host.history.load();
-  if (thread.getState().isRunning || aui.threadListItem.getState().remoteId !== key) return WAIT;
+  // Still the same thread, unchanged meanwhile (an import into another one would initialize it).
+  const now = aui.threads.item('main').getState();
+  if (now.id !== itemId || now.remoteId !== key || thread.getState().isRunning) return WAIT;
   thread.import({ headId: loaded.headId ?? null, messages: [...loaded.messages] });
   return undefined;
 }
@@ -109,16 +111,17 @@ export function useLiveThreads(host: LiveThreadsHost): void {
       else if (stale) {
         // The open thread deleted elsewhere stays in assistant-ui's list: delete it here too,
         // through assistant-ui, which then leaves it (deleting a deleted session writes nothing new).
-        const open = aui.threadListItem.getState();
+        const open = aui.threads.item('main').getState();
         if (open.remoteId && (await host.store.getSummary(open.remoteId)) === undefined)
           await aui.threads.item({ id: open.id }).delete();
         await aui.threads.reload();
       }
-      const key = aui.threadListItem.getState().remoteId;
+      const item = aui.threads.item('main').getState();
+      const key = item.status === 'new' ? undefined : item.remoteId;
       const summary = summaries.find((s) => s.sessionKey === key);
       // A summary object is replaced when its session changes: an unchanged one needs no reading.
       if (!key || !summary || seen.has(summary)) return;
-      if ((await syncThread(aui, host, key)) === WAIT) waiting = true;
+      if ((await syncThread(aui, host, item.id, key)) === WAIT) waiting = true;
       else seen.add(summary);
     };
     const sync = () => {

@@ -46,7 +46,7 @@ import type { ChannelStats } from './tab-channel.js';
 import { normalizeTimestamp } from './timestamp.js';
 import type { TransferHost } from './transfer.js';
 
-// What `sessionlog/transfer` reads and writes through: the store's log reads, kept off its API.
+// What the subpaths (transfer, chat UIs) read and write through: the store's log reads, kept off its API.
 const transferHosts = new WeakMap<EventStore, TransferHost>();
 
 /** @internal The transfer host of `store`; a `validation` error if it is not an EventStore. */
@@ -190,6 +190,7 @@ export class EventStore {
       readEvents: (sessionKey, after, count) => this.#log.eventsAfter(sessionKey, after, count),
       append: (events) => this.append(events),
       parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+      reads: this.#branchHost.reads,
     });
     this.ready = this.#openAll();
   }

@@ -163,7 +163,7 @@ export class EventStore {
         name: this.name,
         run,
         post: (draft) => this.#tabs?.postDraft(draft),
-        commit: async (draft, tokens, parts) => {
+        commit: async (draft, tokens) => {
           // Absent fields stay absent: a plain reply is the reference's event.
           const event = createEvent(
             draft.sessionKey,
@@ -174,7 +174,7 @@ export class EventStore {
               model: draft.model,
               tokens,
               ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
-              ...(parts && parts.length > 0 ? { parts } : {}),
+              ...(draft.reasoning ? { parts: [{ type: 'reasoning', text: draft.reasoning }] } : {}),
             },
             { clock: this.clock, origin: this.origin },
           );

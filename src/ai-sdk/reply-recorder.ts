@@ -8,7 +8,7 @@
  * any of those is committed as its own response first, so the order is kept.
  */
 import { validationError } from '../errors.js';
-import type { MessagePart, ToolCalled } from '../event.js';
+import type { ToolCalled } from '../event.js';
 import type { JsonValue } from '../json.js';
 import type { EventStore } from '../store.js';
 import type { StreamHandle } from '../stream.js';
@@ -186,15 +186,9 @@ export class ReplyRecorder {
     const usage = tokens.input_tokens + tokens.output_tokens > 0;
     if (!this.#draft && !(final && usage)) return;
     const draft = this.#stream();
-    const parts: MessagePart[] = draft.reasoning
-      ? [{ type: 'reasoning', text: draft.reasoning }]
-      : [];
+    // The draft's reasoning goes in the response as a reasoning part (the store does it).
     const model = modelFromMetadata(this.#metadata);
-    const event = await draft.done({
-      tokens,
-      ...(parts.length > 0 ? { parts } : {}),
-      ...(model === undefined ? {} : { model }),
-    });
+    const event = await draft.done({ tokens, ...(model === undefined ? {} : { model }) });
     this.#draft = undefined;
     this.#advance(event.id);
   }

@@ -173,6 +173,10 @@ describe('tool approvals and dynamic tools', () => {
     await expect(
       bad({ type: 'tool-x', toolCallId: 'c', state: 'input-available', input: {}, title: () => 1 }),
     ).rejects.toMatchObject({ code: 'validation', field: expect.stringMatching(/^kind\.meta/) });
+    const twice = { type: 'tool-x', toolCallId: 'same', state: 'input-available', input: {} };
+    await expect(
+      appendUIMessage(store, KEY, { id: 'b', role: 'assistant', parts: [twice, twice] }, null),
+    ).rejects.toMatchObject({ code: 'validation', field: 'message.parts[1].toolCallId' });
     expect(await store.listSessions()).toEqual([]);
     await store.close();
   });

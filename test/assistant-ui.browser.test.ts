@@ -261,6 +261,59 @@ describe('assistant-ui over sessionlog', () => {
     expect((await history.load()).messages).toHaveLength(3); // nothing written
   });
 
+  it('tool calls keep their approval and every other field through the store', async () => {
+    const store = await open(uniqueName('aui'));
+    const history = createThreadHistoryAdapter(store, 'thread-3');
+    let calls = 0;
+    const call = (extra: Record<string, unknown>) => ({
+      type: 'tool-call',
+      toolCallId: `c${++calls}`,
+      toolName: 'wipe',
+      args: { all: true },
+      argsText: '{"all":true}',
+      ...extra,
+    });
+    const content = [
+      call({ approval: { id: 'ap1', prompt: 'Wipe everything?', display: 'decision' } }),
+      call({ approval: { id: 'ap2', approved: false, reason: 'no' } }),
+      call({
+        result: { wiped: 3 },
+        approval: { id: 'ap3', approved: true },
+        artifact: { log: ['a'] },
+        timing: { startedAt: 1, completedAt: 2 },
+      }),
+      call({ result: { code: 7 }, isError: true }),
+    ];
+    const message = {
+      id: 'a1',
+      role: 'assistant',
+      content,
+      createdAt: new Date(),
+      status: { type: 'complete', reason: 'stop' },
+      metadata: {
+        unstable_state: null,
+        unstable_annotations: [],
+        unstable_data: [],
+        steps: [],
+        custom: {},
+      },
+    } as unknown as ThreadMessage;
+    await history.append({
+      parentId: null,
+      message: {
+        id: 'u1',
+        role: 'user',
+        content: [{ type: 'text', text: 'Clean up' }],
+        createdAt: new Date(),
+        attachments: [],
+        metadata: { custom: {} },
+      } as unknown as ThreadMessage,
+    });
+    await history.append({ parentId: 'u1', message });
+    const loaded = await createThreadHistoryAdapter(store, 'thread-3').load();
+    expect(loaded.messages[1]!.message.content).toEqual(content);
+  });
+
   it('withFormat serves the AI SDK format round trip', async () => {
     const store = await open(uniqueName('aui'));
     type Stored = { role: string; parts: unknown[]; metadata?: unknown };

@@ -222,6 +222,7 @@ export function kindsOfUIMessage(
   const none: StoredUsage = { input_tokens: 0, output_tokens: 0 };
   // Results wait for the end of their step: the SDK streams a step's calls, then their results.
   const results: NodeKindInput[] = [];
+  const callIds = new Set<unknown>();
   const endStep = () => {
     if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
     kinds.push(...results.splice(0));
@@ -237,6 +238,10 @@ export function kindsOfUIMessage(
     if (message.role === 'assistant' && isToolPart(part)) {
       if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
       const [call, result] = toolKindsOf(part, at);
+      // A later tool_called of a call id is read as an update of that call: ids must not repeat.
+      if (callIds.has(part.toolCallId))
+        throw validationError(`${at}.toolCallId`, 'repeats a tool call id of this message');
+      callIds.add(part.toolCallId);
       kinds.push(call!);
       if (result) results.push(result);
       return;

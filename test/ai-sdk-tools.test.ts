@@ -173,6 +173,15 @@ describe('tool approvals and dynamic tools', () => {
     await expect(
       bad({ type: 'tool-x', toolCallId: 'c', state: 'input-available', input: {}, title: () => 1 }),
     ).rejects.toMatchObject({ code: 'validation', field: expect.stringMatching(/^kind\.meta/) });
+    // A message of another chat: refused, not copied into this one.
+    const elsewhere = await appendUIMessage(store, 'other-chat', user('o1', 'Elsewhere'), null);
+    await expect(
+      send(store, scripted([]), [
+        { ...user('o1', 'Elsewhere'), id: elsewhere!.first },
+        user('n1', 'Here'),
+      ]),
+    ).rejects.toMatchObject({ code: 'validation', field: 'messages[0].id' });
+    await store.deleteSession('other-chat');
     const twice = { type: 'tool-x', toolCallId: 'same', state: 'input-available', input: {} };
     await expect(
       appendUIMessage(store, KEY, { id: 'b', role: 'assistant', parts: [twice, twice] }, null),

@@ -34,6 +34,11 @@ export class ChatReads {
     return (await storedNode(this.#reads, this.#key, id)) as StoredNode | undefined;
   }
 
+  /** The session of the stored event with this id, if there is one (in any session). */
+  async sessionOf(id: string): Promise<string | undefined> {
+    return (await this.#reads.get(id))?.session_key;
+  }
+
   /** The resolved parent of a stored node (`undefined`: a root). */
   async parent(node: StoredNode): Promise<StoredNode | undefined> {
     return (await parentOf(this.#reads, node as never)) as StoredNode | undefined;

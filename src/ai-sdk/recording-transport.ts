@@ -71,15 +71,19 @@ export function recordingTransport<T extends object>(
   ): Promise<string | null> {
     if (!Array.isArray(messages)) throw validationError('messages', 'must be an array');
     const reads = new ChatReads(store, key);
-    const spanOf = async (message: UIMessageLike | undefined) => {
+    const spanOf = async (message: UIMessageLike | undefined, i: number) => {
       const id = (message as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string' || id === '') return undefined; // a validation error when appended
-      return aliases.get(id) ?? (await reads.span(id));
+      const span = aliases.get(id) ?? (await reads.span(id));
+      const other = span ? undefined : await reads.sessionOf(id);
+      if (other !== undefined && other !== key)
+        throw validationError(`messages[${i}].id`, `is a message of another chat ("${other}")`);
+      return span;
     };
     let at = messages.length - 1;
     let known: EventSpan | undefined;
     for (; at >= 0; at--) {
-      known = await spanOf(messages[at]);
+      known = await spanOf(messages[at], at);
       if (known) break;
     }
     // `at` is the newest message the store has (-1: none); those after it are new.

@@ -12,6 +12,7 @@ import { formatTimestamp, parseTimestamp } from '../timestamp.js';
 import { observeLatest } from './batches.js';
 import { atomically, type Db, WRITE_STORES } from './connection.js';
 import {
+  type CommitTip,
   type Committed,
   deleteSessionAt,
   deleteSessionData,
@@ -51,6 +52,8 @@ export class Committer {
   readonly #host: CommitterHost;
   #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
+  /** What the last commit left in the database, as far as this tab knows (see `writeBatch`). */
+  #tip: CommitTip | undefined;
 
   constructor(host: CommitterHost) {
     this.#host = host;
@@ -130,10 +133,12 @@ export class Committer {
       durability,
     );
     let outcome: Awaited<ReturnType<typeof writeBatch>>;
+    const tip = this.#tip;
+    this.#tip = undefined; // until this commit is known to have completed
     try {
       outcome = await this.#host.run((db) =>
         atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
-          writeBatch(tx, batch, this.#host.check, ticket),
+          writeBatch(tx, batch, this.#host.check, ticket, tip),
         ),
       );
     } catch (error) {
@@ -141,6 +146,7 @@ export class Committer {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.#tip = outcome.tip;
     await journal?.written(ticket);
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
     if (outcome.committed) this.#host.committed(outcome.committed);

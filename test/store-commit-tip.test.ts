@@ -1,8 +1,10 @@
 /**
- * The committer's tip (src/store/transactions.ts): a commit sends its writes
- * as the tip predicts them, before its reads return, and corrects them when
- * the reads disagree. Two stores on one database (no tab channel, so neither
- * hears of the other's commits) make every prediction go wrong in turn.
+ * The committer's tip (src/store/commit-tx.ts): a commit sends its writes as
+ * the tip predicts them, in one round, and when the read of `meta` (or an
+ * add) shows the prediction was wrong, that transaction is aborted and the
+ * commit made again, read first. Two stores on one database (no tab channel,
+ * so neither hears of the other's commits) make every prediction go wrong in
+ * turn.
  */
 import { describe, expect, it } from 'vitest';
 import { type AnyEvent, createEvent, type EventStore } from '../src/index.js';
@@ -151,17 +153,29 @@ describe('an append predicted from the tip', () => {
     await a.close();
   });
 
-  it('reports a summary damaged under it and rebuilds it from the log', async () => {
+  it('a summary damaged under a store that predicts it is replaced by the right one', async () => {
     const a = await openTestStore();
-    const corrupt: unknown[] = [];
-    a.on('corrupt', (c) => corrupt.push(c));
     await a.append(conversation(a, KEY).slice(0, 3));
     await a.append(note(a, 'two')); // a's tip holds the summary
     const [summary] = await rawAll<Record<string, unknown>>(a.name, 'sessions');
     await rawPut(a.name, 'sessions', [{ ...summary, eventCount: 'many' }]);
     await a.append(note(a, 'three'));
-    expect(corrupt).toMatchObject([{ store: 'sessions', key: KEY }]);
     await expectSummaryOfLog(a);
+    await a.close();
+  });
+
+  it('a summary found damaged when reading first is reported and rebuilt from the log', async () => {
+    const a = await openTestStore();
+    await a.append(conversation(a, KEY).slice(0, 3));
+    const [summary] = await rawAll<Record<string, unknown>>(a.name, 'sessions');
+    await rawPut(a.name, 'sessions', [{ ...summary, eventCount: 'many' }]);
+    const other = await openTestStore({ name: a.name });
+    const corrupt: unknown[] = [];
+    other.on('corrupt', (c) => corrupt.push(c));
+    await other.append(note(other, 'two')); // no tip: reads first
+    expect(corrupt).toMatchObject([{ store: 'sessions', key: KEY }]);
+    await expectSummaryOfLog(other);
+    await other.close();
     await a.close();
   });
 });

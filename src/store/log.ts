@@ -324,7 +324,10 @@ export class LogReader {
       );
       let seq = meta.seq;
       let count = 0;
-      const cut = commits.findIndex(([, c]) => (count += c.ids.length) > limit);
+      const cut = commits.findIndex(([, c]) => {
+        count += c.ids.length;
+        return count > limit;
+      });
       if (cut >= 0) {
         // Whole commits only: stop before the one that goes past `limit`, unless it is the first.
         seq = cut === 0 ? commits[0]![0] : commits[cut]![0] - 1;

@@ -24,10 +24,19 @@ import {
 } from './transactions.js';
 import type { AppendResult } from './types.js';
 
-/** Stores a predicted commit writes (no tombstone is read: the tip knows them). */
-export const PREDICTED_STORES = ['events', 'commits', 'sessions', 'meta', 'drafts'] as const;
+/**
+ * Stores a predicted commit writes (no tombstone is read: the tip knows them),
+ * `drafts` only when it finishes a stream: every store in a transaction's
+ * scope costs the browser time to set it up.
+ */
+export function predictedStores(batch: CommitBatch): typeof PREDICTED_STORES {
+  const drafts = batch.some((p) => p.clearDrafts?.length);
+  return drafts ? PREDICTED_STORES : (PREDICTED_STORES.slice(0, 4) as never);
+}
 
-/** A readwrite transaction over {@link PREDICTED_STORES}. */
+const PREDICTED_STORES = ['events', 'commits', 'sessions', 'meta', 'drafts'] as const;
+
+/** A readwrite transaction over the stores of {@link predictedStores}. */
 export type PredictedTx = IDBPTransaction<SessionlogDB, typeof PREDICTED_STORES, 'readwrite'>;
 
 /**

@@ -14,7 +14,7 @@ import { observeLatest } from './batches.js';
 import {
   type CommitOutcome,
   type CommitTip,
-  PREDICTED_STORES,
+  predictedStores,
   tipCovers,
   writeBatch,
   writePredicted,
@@ -174,11 +174,14 @@ export class Committer {
     tip: CommitTip,
   ): Promise<CommitOutcome | undefined> {
     return this.#host.run((db) =>
-      atomically(db.transaction(PREDICTED_STORES, 'readwrite', { durability }), async (tx) => {
-        const outcome = await writePredicted(tx, batch, ticket, tip);
-        if (!outcome) throw MISPREDICTED; // aborted: nothing of it stays
-        return outcome;
-      }).catch((error: unknown) => {
+      atomically(
+        db.transaction(predictedStores(batch), 'readwrite', { durability }),
+        async (tx) => {
+          const outcome = await writePredicted(tx, batch, ticket, tip);
+          if (!outcome) throw MISPREDICTED; // aborted: nothing of it stays
+          return outcome;
+        },
+      ).catch((error: unknown) => {
         if (error === MISPREDICTED) return undefined;
         throw error;
       }),

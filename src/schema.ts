@@ -1,8 +1,8 @@
 /**
  * The IndexedDB layout (docs/design.md §5) and opening it. One database per store:
- * `events` (the log), `commits` (the ids each commit sequence added),
- * `sessions` (one summary per session), `tombstones` (deleted sessions),
- * `drafts` (streaming replies in progress) and `meta` (the commit sequence).
+ * `events` (the log), `sessions` (one summary per session), `tombstones`
+ * (deleted sessions), `drafts` (streaming replies in progress) and `meta`
+ * (the commit sequence).
  */
 
 import { type DBSchema, type IDBPDatabase, wrap } from 'idb';
@@ -13,24 +13,14 @@ import type { Watermark } from './journal/journal.js';
 import type { SessionSummary } from './summary.js';
 
 /** Schema version of the database. Bump it with an upgrade step in {@link upgrade}. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 1;
 
 /**
- * An event as stored: the wire event, and `msg: 1` on message events only, so
- * the sparse `message` index holds messages and nothing else (a page of
- * messages never skips other kinds). Records written by schema version 1 also
- * carry the commit sequence that wrote it (`seq`): kept, never read.
+ * An event as stored: the wire event plus the commit sequence that wrote it,
+ * and `msg: 1` on message events only, so the sparse `message` index holds
+ * messages and nothing else (a page of messages never skips other kinds).
  */
-export type EventRecord = AnyEvent & { seq?: number; msg?: 1 };
-
-/**
- * What one commit sequence added, in `commits` under the sequence (an
- * out-of-line key): the ids of its events, in the order they were added.
- * Ids of events deleted later stay; readers skip what is gone.
- */
-export interface CommitRecord {
-  ids: string[];
-}
+export type EventRecord = AnyEvent & { seq: number; msg?: 1 };
 
 /** A deleted session: events at or before `timestamp` never come back. */
 export interface TombstoneRecord {
@@ -79,9 +69,9 @@ export interface SessionlogDB extends DBSchema {
     indexes: {
       session: [string, string, string];
       message: [string, 1, string, string];
+      seq: number;
     };
   };
-  commits: { key: number; value: CommitRecord };
   sessions: { key: string; value: SessionSummary };
   tombstones: { key: string; value: TombstoneRecord; indexes: { seq: number } };
   drafts: { key: string; value: DraftRecord; indexes: { session: string } };
@@ -94,52 +84,18 @@ export function sessionRange(key: string): IDBKeyRange {
   return IDBKeyRange.bound([key], [key, []]);
 }
 
-function upgrade(db: IDBDatabase, tx: IDBTransaction, oldVersion: number): void {
+function upgrade(db: IDBDatabase, _tx: IDBTransaction, oldVersion: number): void {
   if (oldVersion < 1) {
     const events = db.createObjectStore('events', { keyPath: 'id' });
     events.createIndex('session', ['session_key', 'timestamp', 'id']);
     events.createIndex('message', ['session_key', 'msg', 'timestamp', 'id']);
+    events.createIndex('seq', 'seq');
     db.createObjectStore('sessions', { keyPath: 'sessionKey' });
     db.createObjectStore('tombstones', { keyPath: 'sessionKey' }).createIndex('seq', 'seq');
     db.createObjectStore('drafts', { keyPath: 'id' }).createIndex('session', 'sessionKey');
     const instance = randomHex(8);
     db.createObjectStore('meta').put({ seq: 0, instance } satisfies MetaRecord, 'state');
   }
-  if (oldVersion < 2) {
-    const commits = db.createObjectStore('commits');
-    if (oldVersion >= 1) moveSeqIndex(tx, commits);
-  }
-}
-
-/**
- * Version 1 → 2: the per-event `seq` index becomes one `commits` record per
- * sequence (read from the index's keys alone, no event is read or rewritten),
- * then the index goes. Runs inside the upgrade transaction: a failure aborts
- * the upgrade and leaves the version-1 database as it was.
- */
-function moveSeqIndex(tx: IDBTransaction, commits: IDBObjectStore): void {
-  const events = tx.objectStore('events');
-  const request = events.index('seq').openKeyCursor();
-  let seq: number | undefined;
-  let ids: string[] = [];
-  const flush = () => {
-    if (seq !== undefined && ids.length > 0) commits.put({ ids } satisfies CommitRecord, seq);
-  };
-  request.onsuccess = () => {
-    const cursor = request.result;
-    if (!cursor) {
-      flush();
-      events.deleteIndex('seq');
-      return;
-    }
-    if (cursor.key !== seq) {
-      flush();
-      seq = cursor.key as number;
-      ids = [];
-    }
-    ids.push(cursor.primaryKey as string);
-    cursor.continue();
-  };
 }
 
 /** Callbacks of {@link openDatabase}. */
@@ -168,18 +124,9 @@ export async function openDatabase(
   } catch (cause) {
     throw new EventStoreError('unavailable', `IndexedDB refused to open "${name}"`, { cause });
   }
-  // An existing database without our stores is someone else's: never upgrade it.
-  let foreign = false;
   const opened = new Promise<IDBDatabase>((resolve, reject) => {
     request.onupgradeneeded = (event) => {
-      const tx = request.transaction;
-      if (!tx) return;
-      if (event.oldVersion >= 1 && !request.result.objectStoreNames.contains('meta')) {
-        foreign = true;
-        tx.abort();
-        return;
-      }
-      upgrade(request.result, tx, event.oldVersion);
+      if (request.transaction) upgrade(request.result, request.transaction, event.oldVersion);
     };
     request.onblocked = () => {
       // The open stays queued in the browser: close it if it ever succeeds.
@@ -194,16 +141,6 @@ export async function openDatabase(
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => {
       const error = request.error;
-      if (foreign) {
-        reject(
-          new EventStoreError(
-            'storage',
-            `database "${name}" is not a sessionlog database (it has no meta store)`,
-            { cause: error },
-          ),
-        );
-        return;
-      }
       const code = error?.name === 'VersionError' ? 'version_change' : 'unavailable';
       const why =
         code === 'version_change'

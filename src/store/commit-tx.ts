@@ -1,18 +1,18 @@
 /**
  * The bodies of a commit's readwrite transaction, two ways. Predicted: the
  * committer's tip (what its last commit left) says what the database holds,
- * so every request goes out in one round and one read of `meta` checks the
- * prediction; when it was wrong the transaction is aborted and the commit
- * made again, read first. Read first: the reads of `meta`, the tombstones and
- * the summaries go out with the event adds; the summaries, `meta` and the
- * commit record follow once they are back.
+ * so every request goes out in one round (event adds, summaries, `meta`) and
+ * one read of `meta`, sent first, checks the prediction; when it was wrong the
+ * transaction is aborted and the commit made again, read first. Read first:
+ * `meta`, the tombstones and the summaries are read, then the adds, summaries
+ * and `meta` go out in one round (corrected when an id was stored already).
  */
 import { type IDBPTransaction, unwrap } from 'idb';
 import { type AnyEvent, isKnownKind, type SessionEvent } from '../event.js';
 import type { JournalTicket } from '../journal/journal.js';
 import { nextMeta } from '../journal/link.js';
 import { messageOf } from '../projection.js';
-import type { CommitRecord, EventRecord, MetaRecord, SessionlogDB } from '../schema.js';
+import type { EventRecord, MetaRecord, SessionlogDB } from '../schema.js';
 import { applyEventsToSummary, emptySummary, type SessionSummary } from '../summary.js';
 import { groupBySession } from './batches.js';
 import {
@@ -31,10 +31,10 @@ import type { AppendResult } from './types.js';
  */
 export function predictedStores(batch: CommitBatch): typeof PREDICTED_STORES {
   const drafts = batch.some((p) => p.clearDrafts?.length);
-  return drafts ? PREDICTED_STORES : (PREDICTED_STORES.slice(0, 4) as never);
+  return drafts ? PREDICTED_STORES : (PREDICTED_STORES.slice(0, 3) as never);
 }
 
-const PREDICTED_STORES = ['events', 'commits', 'sessions', 'meta', 'drafts'] as const;
+const PREDICTED_STORES = ['events', 'sessions', 'meta', 'drafts'] as const;
 
 /** A readwrite transaction over the stores of {@link predictedStores}. */
 export type PredictedTx = IDBPTransaction<SessionlogDB, typeof PREDICTED_STORES, 'readwrite'>;
@@ -78,9 +78,10 @@ export function tipCovers(tip: CommitTip | undefined, batch: CommitBatch): tip i
   return true;
 }
 
-function toRecord(event: AnyEvent): EventRecord {
-  // IndexedDB clones the record: the event itself goes, unless it needs the message mark.
-  return isKnownKind(event.kind) && messageOf(event as SessionEvent) ? { ...event, msg: 1 } : event;
+function toRecord(event: AnyEvent, seq: number): EventRecord {
+  const record: EventRecord = { ...event, seq };
+  if (isKnownKind(event.kind) && messageOf(event as SessionEvent)) record.msg = 1;
+  return record;
 }
 
 /**
@@ -89,13 +90,17 @@ function toRecord(event: AnyEvent): EventRecord {
  * duplicate error is handled (preventDefault) so that it does not abort the
  * transaction; any other request error rejects.
  */
-function addAll(store: IDBObjectStore, events: readonly AnyEvent[]): Promise<Outcome[]> {
+function addAll(
+  store: IDBObjectStore,
+  events: readonly AnyEvent[],
+  seq: number,
+): Promise<Outcome[]> {
   return new Promise((resolve, reject) => {
     const outcomes: Outcome[] = new Array(events.length);
     let pending = events.length;
     if (pending === 0) return resolve(outcomes);
     events.forEach((event, i) => {
-      const request = store.add(toRecord(event)); // a synchronous throw rejects the promise
+      const request = store.add(toRecord(event, seq)); // a synchronous throw rejects the promise
       request.onsuccess = () => {
         outcomes[i] = 'added';
         if (--pending === 0) resolve(outcomes);
@@ -108,20 +113,6 @@ function addAll(store: IDBObjectStore, events: readonly AnyEvent[]): Promise<Out
         if (--pending === 0) resolve(outcomes);
       };
     });
-  });
-}
-
-/** Adds the commit record of `seq`; resolves `false` when the sequence is taken already. */
-function claimCommit(store: IDBObjectStore, seq: number, ids: string[]): Promise<boolean> {
-  const request = store.add({ ids } satisfies CommitRecord, seq);
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(true);
-    request.onerror = (e) => {
-      if (request.error?.name !== 'ConstraintError') return reject(request.error);
-      e.preventDefault();
-      e.stopPropagation();
-      resolve(false);
-    };
   });
 }
 
@@ -206,25 +197,21 @@ export async function writePredicted(
   const all = batch.flatMap((p) => p.events);
   const metaRead = tx.objectStore('meta').get('state');
   const { outcomes, toAdd } = plan(all, (k) => tip.tombstones.get(k));
-  const adds = addAll(unwrap(tx.objectStore('events')), toAdd);
+  const seq = tip.meta.seq + 1;
+  const adds = addAll(unwrap(tx.objectStore('events')), toAdd, seq);
   const writes: Promise<unknown>[] = batch.flatMap((p) =>
     (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
   );
-  const seq = tip.meta.seq + 1;
   let summaries = new Map<string, SessionSummary>();
   let written = tip.meta;
-  let claim: Promise<boolean> | undefined;
   if (toAdd.length > 0) {
     summaries = summarize(tip.summaries, toAdd);
     for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
     written = nextMeta(tip.meta, seq, ticket);
     writes.push(tx.objectStore('meta').put(written, 'state'));
-    const ids = toAdd.map((e) => e.id);
-    claim = claimCommit(unwrap(tx.objectStore('commits')), seq, ids);
   }
-  const [meta, added, claimed] = await Promise.all([metaRead, adds, claim, Promise.all(writes)]);
-  if (JSON.stringify(meta) !== tip.metaJson) return undefined;
-  if (claimed === false || added.some((o) => o !== 'added')) return undefined;
+  const [meta, added] = await Promise.all([metaRead, adds, Promise.all(writes)]);
+  if (JSON.stringify(meta) !== tip.metaJson || added.some((o) => o !== 'added')) return undefined;
   const sessions = new Map(
     [...summaries].map(([k, summary]) => [k, { summary, deletedAt: tip.tombstones.get(k) }]),
   );
@@ -236,9 +223,10 @@ export async function writePredicted(
 }
 
 /**
- * Commits `batch` reading first: the reads of `meta`, the tombstones and the
- * summaries go out with the event adds (an event a tombstone covers is
- * removed again); the summaries, `meta` and the commit record follow.
+ * Commits `batch` reading first: `meta`, the tombstones and the summaries;
+ * then, in one round, the adds and the summaries and `meta` as if every add
+ * succeeds (the usual case), corrected when some id was stored already
+ * (requests on a store run in order: the later writes replace the guesses).
  */
 export async function writeBatch(
   tx: WriteTx,
@@ -248,63 +236,64 @@ export async function writeBatch(
 ): Promise<CommitOutcome> {
   const all = batch.flatMap((p) => p.events);
   const keys = [...new Set(all.map((e) => e.session_key))];
-  const reads = Promise.all([
+  const [meta, tombstones, stored] = await Promise.all([
     tx.objectStore('meta').get('state') as Promise<MetaRecord>,
     Promise.all(keys.map((k) => tx.objectStore('tombstones').get(k))),
     Promise.all(keys.map((k) => tx.objectStore('sessions').get(k))),
   ]);
-  const first = plan(all, () => undefined);
-  const adds = addAll(unwrap(tx.objectStore('events')), first.toAdd);
-  const writes: Promise<unknown>[] = batch.flatMap((p) =>
-    (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
-  );
-  const [[meta, tombstones, stored], addOutcomes] = await Promise.all([
-    reads,
-    adds,
-    Promise.all(writes),
-  ]);
+  const seq = meta.seq + 1;
   const deletedAt = new Map(keys.map((k, i) => [k, tombstones[i]?.timestamp]));
-  const outcomes = first.outcomes;
-  const added: AnyEvent[] = [];
-  const fixes: Promise<unknown>[] = [];
-  first.toAdd.forEach((event, i) => {
-    const deleted = deletedAt.get(event.session_key);
-    if (deleted !== undefined && event.timestamp <= deleted) {
-      outcomes[first.addedAt[i]!] = 'skipped';
-      if (addOutcomes[i] === 'added') fixes.push(tx.objectStore('events').delete(event.id));
-    } else {
-      outcomes[first.addedAt[i]!] = addOutcomes[i]!;
-      if (addOutcomes[i] === 'added') added.push(event);
-    }
-  });
+  const { outcomes, toAdd, addedAt } = plan(all, (k) => deletedAt.get(k));
   // The summaries before this commit; a corrupt one is rebuilt from the log.
   const before = new Map<string, SessionSummary | undefined>();
-  const adding = new Set(added.map((e) => e.session_key));
-  const addedIds = new Set(added.map((e) => e.id));
+  const adding = new Set(toAdd.map((e) => e.session_key));
   await Promise.all(
     keys.map(async (k, i) => {
       const s = stored[i] === undefined ? undefined : check.checkSummary(stored[i], k);
       if (s) before.set(k, s);
-      else if (stored[i] !== undefined && adding.has(k))
-        before.set(k, await rebuild(tx, k, check, addedIds));
-      else before.set(k, undefined);
+      else if (stored[i] !== undefined && adding.has(k)) before.set(k, await rebuild(tx, k, check));
     }),
   );
-  const seq = meta.seq + 1;
-  const summaries = summarize(before, added);
-  for (const summary of summaries.values()) fixes.push(tx.objectStore('sessions').put(summary));
-  const written = added.length > 0 ? nextMeta(meta, seq, ticket) : meta;
-  if (added.length > 0) {
-    fixes.push(tx.objectStore('meta').put(written, 'state'));
-    const ids = added.map((e) => e.id);
-    fixes.push(tx.objectStore('commits').add({ ids } satisfies CommitRecord, seq));
+  let summaries = summarize(before, toAdd);
+  const writes: Promise<unknown>[] = batch.flatMap((p) =>
+    (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
+  );
+  for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
+  let written = meta;
+  if (toAdd.length > 0) {
+    written = nextMeta(meta, seq, ticket);
+    writes.push(tx.objectStore('meta').put(written, 'state'));
   }
-  await Promise.all(fixes);
-  // A corrupt summary of a session that got nothing is not known: left out of the tip.
+  const [addOutcomes] = await Promise.all([
+    addAll(unwrap(tx.objectStore('events')), toAdd, seq),
+    Promise.all(writes),
+  ]);
+  addOutcomes.forEach((outcome, i) => {
+    outcomes[addedAt[i]!] = outcome;
+  });
+  const added = toAdd.filter((_, i) => addOutcomes[i] === 'added');
+  if (added.length < toAdd.length) {
+    const guessed = summaries;
+    summaries = summarize(before, added);
+    const fixes: Promise<unknown>[] = [];
+    for (const key of guessed.keys()) {
+      const summary = summaries.get(key) ?? before.get(key);
+      fixes.push(
+        summary ? tx.objectStore('sessions').put(summary) : tx.objectStore('sessions').delete(key),
+      );
+    }
+    if (added.length === 0) {
+      written = meta;
+      fixes.push(tx.objectStore('meta').put(meta, 'state'));
+    }
+    await Promise.all(fixes);
+  }
+  // A session whose stored summary is corrupt and got nothing is left out of the tip.
   const sessions = new Map<string, { summary: SessionSummary | undefined; deletedAt?: string }>();
   keys.forEach((k, i) => {
-    if (summaries.has(k) || stored[i] === undefined || before.get(k))
-      sessions.set(k, { summary: summaries.get(k) ?? before.get(k), deletedAt: deletedAt.get(k) });
+    const summary = summaries.get(k) ?? before.get(k);
+    if (summary || stored[i] === undefined)
+      sessions.set(k, { summary, deletedAt: deletedAt.get(k) });
   });
   return {
     results: resultsOf(batch, outcomes),

@@ -10,15 +10,8 @@ import { type MetaRecord, openDatabase, type SessionlogDB } from '../schema.js';
 /** The open database, typed. */
 export type Db = IDBPDatabase<SessionlogDB>;
 
-/** Stores a commit writes (events, their commit record, summaries, the sequence, finished drafts). */
-export const WRITE_STORES = [
-  'events',
-  'commits',
-  'sessions',
-  'tombstones',
-  'meta',
-  'drafts',
-] as const;
+/** Stores a commit writes (events, summaries, the sequence, finished drafts). */
+export const WRITE_STORES = ['events', 'sessions', 'tombstones', 'meta', 'drafts'] as const;
 
 /** What a connection is: usable, closed by `close()`, or closed by another tab's upgrade. */
 export type ConnectionState = 'open' | 'closed' | 'version_change';

@@ -4,17 +4,15 @@
  * record is validated on its way out; a corrupt one is skipped and reported,
  * never handed on.
  */
-import { type IDBPObjectStore, type StoreNames, unwrap } from 'idb';
+import { unwrap } from 'idb';
 import { HybridClock } from '../clock.js';
 import { EventStoreError, validationError } from '../errors.js';
 import { type AnyEvent, isKnownKind, parseEvent, type SessionEvent } from '../event.js';
 import { compareCodePoints } from '../json.js';
 import { type Message, messageOf } from '../projection.js';
 import {
-  type CommitRecord,
   type EventRecord,
   type MetaRecord,
-  type SessionlogDB,
   sessionRange,
   type TombstoneRecord,
 } from '../schema.js';
@@ -28,13 +26,10 @@ const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no sk
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 1000;
 
-/** An event record with the sequence of the commit that added it. */
-export type SeqRecord = EventRecord & { seq: number };
-
 /** What a read since a commit sequence found: everything committed after it. */
 export interface LogRead {
   meta: MetaRecord;
-  records: SeqRecord[];
+  records: EventRecord[];
   /** The valid events of `records`, in the same order. */
   events: AnyEvent[];
   tombstones: TombstoneRecord[];
@@ -116,11 +111,7 @@ export class LogReader {
 
   /** The events stored by commit `seq` (the journal writes them again when a crash tore its copy). */
   async commit(seq: number): Promise<AnyEvent[]> {
-    const records = await this.#run(async (db) => {
-      const tx = db.transaction(['commits', 'events'], 'readonly');
-      const commit = await tx.objectStore('commits').get(seq);
-      return readRecords(tx.objectStore('events'), commit ? [[seq, commit]] : []);
-    });
+    const records = await this.#run((db) => db.getAllFromIndex('events', 'seq', seq));
     return this.decodeAll(records);
   }
 
@@ -258,21 +249,17 @@ export class LogReader {
    */
   async since(from: number, summaries: SummaryRead): Promise<LogRead> {
     const read = await this.#run(async (db) => {
-      const tx = db.transaction(
-        ['events', 'commits', 'tombstones', 'sessions', 'meta'],
-        'readonly',
-      );
+      const tx = db.transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
       const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
       const none = { meta, records: [], tombstones: [], summaries: [] };
       if (meta.seq <= from && summaries !== 'all') return none;
       const range = meta.seq > from ? IDBKeyRange.bound(from, meta.seq, true, false) : undefined;
-      const [commits, tombstones] = range
+      const [records, tombstones] = range
         ? await Promise.all([
-            readCommits(tx.objectStore('commits'), range),
+            tx.objectStore('events').index('seq').getAll(range),
             tx.objectStore('tombstones').index('seq').getAll(range),
           ])
         : [[], []];
-      const records = await readRecords(tx.objectStore('events'), commits);
       let read: Array<[string, SessionSummary | undefined]> = [];
       if (summaries === 'all') {
         read = (await tx.objectStore('sessions').getAll()).map((s) => [
@@ -313,27 +300,21 @@ export class LogReader {
     if (!Number.isInteger(limit) || limit < 1)
       throw validationError('limit', 'must be a positive integer');
     const read = await this.#run(async (db) => {
-      const tx = db.transaction(['events', 'commits', 'tombstones', 'meta'], 'readonly');
+      const tx = db.transaction(['events', 'tombstones', 'meta'], 'readonly');
       const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
       if (meta.seq <= after) return { seq: after, records: [], tombstones: [] };
-      // Every commit holds at least one event: limit + 1 commits hold more than `limit`.
-      let commits = await readCommits(
-        tx.objectStore('commits'),
-        IDBKeyRange.bound(after, meta.seq, true, false),
-        limit + 1,
-      );
+      const index = tx.objectStore('events').index('seq');
+      let records = await index.getAll(IDBKeyRange.bound(after, meta.seq, true, false), limit + 1);
       let seq = meta.seq;
-      let count = 0;
-      const cut = commits.findIndex(([, c]) => {
-        count += c.ids.length;
-        return count > limit;
-      });
-      if (cut >= 0) {
-        // Whole commits only: stop before the one that goes past `limit`, unless it is the first.
-        seq = cut === 0 ? commits[0]![0] : commits[cut]![0] - 1;
-        commits = commits.slice(0, Math.max(cut, 1));
+      if (records.length > limit) {
+        // Whole commits only: cut before the last one read, unless it is the only one.
+        seq = records[limit]!.seq;
+        if (records[0]!.seq === seq) records = await index.getAll(seq);
+        else {
+          seq -= 1;
+          records = records.filter((r) => r.seq <= seq);
+        }
       }
-      const records = await readRecords(tx.objectStore('events'), commits);
       const tombstones = await tx
         .objectStore('tombstones')
         .index('seq')
@@ -349,50 +330,6 @@ export class LogReader {
       })),
     };
   }
-}
-
-type ReadStore<Name extends 'commits' | 'events'> = IDBPObjectStore<
-  SessionlogDB,
-  ArrayLike<StoreNames<SessionlogDB>>,
-  Name,
-  'readonly'
->;
-
-/** The commit records in `range`, oldest first, as [sequence, record]. */
-async function readCommits(
-  store: ReadStore<'commits'>,
-  range: IDBKeyRange,
-  count?: number,
-): Promise<Array<[number, CommitRecord]>> {
-  const [keys, values] = await Promise.all([
-    store.getAllKeys(range, count),
-    store.getAll(range, count),
-  ]);
-  return keys.map((key, i) => [key, values[i]!]);
-}
-
-/**
- * The event records of `commits` still stored, in commit order, each with
- * the sequence of its commit (one request per id, all at once).
- */
-async function readRecords(
-  store: ReadStore<'events'>,
-  commits: ReadonlyArray<[number, CommitRecord]>,
-): Promise<SeqRecord[]> {
-  const reads: Array<Promise<EventRecord | undefined>> = [];
-  const seqs: number[] = [];
-  for (const [seq, commit] of commits) {
-    for (const id of commit.ids) {
-      reads.push(store.get(id));
-      seqs.push(seq);
-    }
-  }
-  const records = await Promise.all(reads);
-  const out: SeqRecord[] = [];
-  records.forEach((record, i) => {
-    if (record) out.push({ ...record, seq: seqs[i]! });
-  });
-  return out;
 }
 
 /** Reads up to `count` records of an events index in one direction. */

@@ -519,6 +519,7 @@ async function scenarioBundle() {
 // ---------------------------------------------------------------- profile
 
 async function profileAll(context: BrowserContext, url: string, page: Page): Promise<string> {
+  const wants = (n: number) => !only || only.includes(n);
   const parts: string[] = [];
   const profiled = async (title: string, target: Page, run: () => Promise<unknown>) => {
     log(`profiling: ${title}`);
@@ -527,35 +528,46 @@ async function profileAll(context: BrowserContext, url: string, page: Page): Pro
     parts.push(await stopProfile(cdp, title));
   };
   const burst = { impl: 'sessionlog', durability: 'relaxed', n: config.burst } as const;
-  await call(page, 'burst', { ...burst, run: 900 });
-  await profiled(`1 burst: ${config.burst} concurrent appends (relaxed)`, page, () =>
-    call(page, 'burst', { ...burst, run: 901 }),
-  );
-  await profiled(
-    `1 burst, for contrast: raw puts of the same ${config.burst} events in one transaction`,
-    page,
-    () => call(page, 'burst', { ...burst, impl: 'raw-one-tx', run: 902 }),
-  );
+  if (wants(1)) await call(page, 'burst', { ...burst, run: 900 });
+  if (wants(1))
+    await profiled(`1 burst: ${config.burst} concurrent appends (relaxed)`, page, () =>
+      call(page, 'burst', { ...burst, run: 901 }),
+    );
+  if (wants(1))
+    await profiled(
+      `1 burst, for contrast: raw puts of the same ${config.burst} events in one transaction`,
+      page,
+      () => call(page, 'burst', { ...burst, impl: 'raw-one-tx', run: 902 }),
+    );
   const seq = { impl: SL, durability: 'relaxed', n: config.sequential } as const;
-  await call(page, 'sequential', { ...seq, run: 900 });
-  await profiled(`2 sequential: ${config.sequential} awaited appends (relaxed)`, page, () =>
-    call(page, 'sequential', { ...seq, run: 901 }),
-  );
-  await profiled(
-    `2 sequential, for contrast: ${config.sequential} raw puts, one transaction each`,
-    page,
-    () => call(page, 'sequential', { ...seq, impl: 'raw', run: 902 }),
-  );
-  await call(page, 'prepareLarge', { large: config.history.large, small: config.history.small });
-  await call(page, 'latestPage', { impl: SL, n: 5 });
-  await profiled(`4 latest page: ${config.latestReads} reads of the latest 50`, page, () =>
-    call(page, 'latestPage', { impl: SL, n: config.latestReads }),
-  );
-  await call(page, 'prepareSessions', config.sessions);
-  await reload(page);
-  await profiled(`5 cold open (${config.sessions.sessions} summaries)`, page, () =>
-    call(page, 'coldOpen', { impl: SL }),
-  );
+  if (wants(2)) await call(page, 'sequential', { ...seq, run: 900 });
+  if (wants(2))
+    await profiled(`2 sequential: ${config.sequential} awaited appends (relaxed)`, page, () =>
+      call(page, 'sequential', { ...seq, run: 901 }),
+    );
+  if (wants(2))
+    await profiled(
+      `2 sequential, for contrast: ${config.sequential} raw puts, one transaction each`,
+      page,
+      () => call(page, 'sequential', { ...seq, impl: 'raw', run: 902 }),
+    );
+  if (wants(4)) {
+    await call(page, 'prepareLarge', { large: config.history.large, small: config.history.small });
+    await call(page, 'latestPage', { impl: SL, n: 5 });
+  }
+  if (wants(4))
+    await profiled(`4 latest page: ${config.latestReads} reads of the latest 50`, page, () =>
+      call(page, 'latestPage', { impl: SL, n: config.latestReads }),
+    );
+  if (wants(5)) {
+    await call(page, 'prepareSessions', config.sessions);
+    await reload(page);
+  }
+  if (wants(5))
+    await profiled(`5 cold open (${config.sessions.sessions} summaries)`, page, () =>
+      call(page, 'coldOpen', { impl: SL }),
+    );
+  if (!wants(6)) return ['# Where sessionlog spends its time', '', ...parts].join('\n');
   const b = await openPage(context, url);
   await call(b, 'crossTabListen', { impl: SL, run: 900 });
   await call(page, 'crossTabSend', { impl: SL, n: 10, run: 900 });

@@ -20,9 +20,9 @@ import {
 } from './event.js';
 import { deepFreeze } from './freeze.js';
 import type { JsonValue } from './json.js';
-import { freezeProjection, messageListOf, withMessageList } from './message-list.js';
+import { freezeProjection, messageListOf, nodeListOf, withLists } from './message-list.js';
+import { NodeList } from './node-list.js';
 import {
-  appendNode,
   buildTree,
   mergeSorted,
   type NodeEntry,
@@ -283,16 +283,25 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
   const known = event as SessionEvent;
   const message = messageOf(known);
   const node = nodeEntryOf(known);
-  let nodeAt = -1;
-  if (node) {
-    nodeAt = lowerBound(projection.nodes, node);
-    if (projection.nodes[nodeAt]?.id === node.id) return projection; // already applied
-  }
-  // The messages stay a chunked list (message-list.ts): an append copies one chunk, not all.
+  const tree = nodeListOf(projection);
+  if (node && tree.get(node.id)) return projection; // already applied
+  // The messages and nodes stay chunked (message-list.ts, node-list.ts): an append copies a chunk, not all.
   const before = messageListOf(projection);
   const list = message ? before.insert(deepFreeze(message), compareEvents) : before;
   if (message && list === before) return projection; // already applied
-  const p = withMessageList(projection, list) as Builder;
+  let nodes = tree;
+  if (node) {
+    const last = tree.last();
+    if (!last || compareEvents(last, node) < 0) nodes = tree.append(node);
+    else {
+      // Out of order: links of later nodes may change, so the tree is derived again.
+      const previous = tree.toArray();
+      const entries: NodeEntry[] = previous.slice();
+      entries.splice(lowerBound(previous, node), 0, node);
+      nodes = NodeList.from(deepFreeze(buildTree(entries, previous)));
+    }
+  }
+  const p = withLists(projection, list, nodes) as Builder;
   applyRegisters(p, known);
   if (message) {
     if (message.kind.type === 'message_received') p.messageCount += 1;
@@ -302,18 +311,7 @@ export function applyEvent(projection: Projection, event: AnyEvent): Projection 
       p.tokens = t;
     }
   }
-  let nodes = projection.nodes;
-  if (node) {
-    if (nodeAt === projection.nodes.length) nodes = appendNode(projection.nodes, node);
-    else {
-      // Out of order: links of later nodes may change, so the tree is derived again.
-      const entries: NodeEntry[] = projection.nodes.slice();
-      entries.splice(nodeAt, 0, node);
-      nodes = buildTree(entries, projection.nodes);
-    }
-    p.nodes = nodes;
-  }
-  const head = resolveHead(nodes, p.headTarget);
+  const head = nodes.head(p.headTarget);
   if (head !== projection.head) p.head = head;
   if (!message && !node && unchanged(projection, p)) return projection;
   return freezeProjection(p);

@@ -145,6 +145,7 @@ export class EventStore {
       durability: this.durability,
       journal: this.#journal,
       committed: (commit) => {
+        this.#log.remember(commit.events);
         this.#tabs?.postCommit(commit);
         this.#live.schedule(() => this.#live.applyCommitted(commit));
       },

@@ -45,9 +45,11 @@ class BackwardCursor {
   #at: LogPosition | undefined;
   #exhausted = false;
 
+  /** @param chunk events read at a time (a page's walk asks for about what its page needs) */
   constructor(
     private readonly reader: TreeReads,
     private readonly sessionKey: string,
+    private readonly chunk = CHUNK,
   ) {}
 
   /** The node just before `position` (from the end if absent), or `undefined`. */
@@ -65,8 +67,8 @@ class BackwardCursor {
         if (node) return node;
       }
       if (this.#exhausted) return undefined;
-      const read = await this.reader.before(this.sessionKey, this.#at, CHUNK);
-      if (read.length < CHUNK) this.#exhausted = true;
+      const read = await this.reader.before(this.sessionKey, this.#at, this.chunk);
+      if (read.length < this.chunk) this.#exhausted = true;
       this.#buffer = read;
       if (read.length === 0) return undefined;
     }
@@ -111,9 +113,11 @@ export async function activeLeaf(
   reader: TreeReads,
   sessionKey: string,
   headTarget: string | null,
+  cursor = new BackwardCursor(reader, sessionKey),
 ): Promise<Node | undefined> {
   const head = headTarget === null ? undefined : await storedNode(reader, sessionKey, headTarget);
-  if (!head) return new BackwardCursor(reader, sessionKey).previous(undefined);
+  // The newest node: read with the page's cursor, which then walks on from it.
+  if (!head) return cursor.previous(undefined);
   // Every node after the head, in order, with its resolved parent.
   const after: Node[] = [];
   for (let at: LogPosition = head; ; ) {
@@ -167,7 +171,9 @@ export async function activePathPage(
   headTarget: string | null,
   query: PathQuery,
 ): Promise<{ messages: Message[]; hasMore: boolean }> {
-  const cursor = new BackwardCursor(reader, sessionKey);
+  // A linear stretch holds a message in about every other event: read that much at a time.
+  const chunk = query.after ? CHUNK : Math.max(CHUNK, 3 * (query.limit + 1));
+  const cursor = new BackwardCursor(reader, sessionKey, chunk);
   let node: Node | undefined;
   if (query.before) {
     // Start at the cursor's own node when it is one (a message of the page before): no walk from the leaf.
@@ -175,8 +181,8 @@ export async function activePathPage(
     node =
       own && compareEvents(own, query.before) === 0
         ? await parentOf(reader, own, cursor)
-        : await activeLeaf(reader, sessionKey, headTarget);
-  } else node = await activeLeaf(reader, sessionKey, headTarget);
+        : await activeLeaf(reader, sessionKey, headTarget, cursor);
+  } else node = await activeLeaf(reader, sessionKey, headTarget, cursor);
   const found: Message[] = [];
   const want = query.after ? Number.POSITIVE_INFINITY : query.limit + 1;
   for (; node && found.length < want; node = await parentOf(reader, node, cursor)) {

@@ -108,32 +108,6 @@ export function buildTree(
   });
 }
 
-/**
- * The tree with `entry` added after every node (the usual append: the newest
- * event). Exact and cheaper than {@link buildTree}: only the new node and its
- * parent change, since no earlier node can have the newest one as parent.
- */
-export function appendNode(nodes: readonly TreeNode[], entry: NodeEntry): TreeNode[] {
-  const link = entry.kind.parent_id;
-  const last = nodes[nodes.length - 1];
-  const parentId =
-    link === null
-      ? null
-      : link !== undefined && indexOf(nodes).has(link)
-        ? link
-        : (last?.id ?? null);
-  const node: TreeNode = { ...entry, parentId, children: [] };
-  const out = nodes.slice();
-  if (parentId !== null) {
-    let at = out.length - 1; // the parent is usually near the end (ES2022 has no findLastIndex)
-    while (out[at]!.id !== parentId) at--;
-    const parent = out[at]!;
-    out[at] = { ...parent, children: [...parent.children, entry.id] };
-  }
-  out.push(node);
-  return out;
-}
-
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { exportEvents, importEvents } from '../src/entries/transfer.js';
 import { EventStoreError, mainSessionKey, openEventStore } from '../src/index.js';
+import { SCHEMA_VERSION } from '../src/schema.js';
 import { factory, uniqueName } from './helpers.js';
 import {
   conversation,
@@ -105,8 +106,8 @@ describe('version_change', () => {
     store.on('versionchange', () => seen.push('versionchange'));
     store.on('close', () => seen.push('close'));
     // Another tab with a newer schema: its open must not be blocked by this store.
-    const newer = await within(rawOpen(store.name, 2));
-    expect(newer.version).toBe(2);
+    const newer = await within(rawOpen(store.name, SCHEMA_VERSION + 1));
+    expect(newer.version).toBe(SCHEMA_VERSION + 1);
     expect(seen).toEqual(['versionchange', 'close']);
     expect(store.closed).toBe(true);
     for (const call of Object.values(everyCall(store))) {
@@ -131,16 +132,16 @@ describe('version_change', () => {
 });
 
 describe('blocked', () => {
-  // The store's schema is at version 1, and an open at version 1 never waits
-  // for other connections (they are at version 1 already, or there are none).
+  // An open at the store's schema version never waits for other connections
+  // of this release (they are at that version already, or there are none).
   // `blocked` can only happen once a later sessionlog raises the version: this
-  // simulates that release with a factory that opens at version 2.
+  // simulates that release with a factory that opens at the next version.
   it('rejects with `blocked` when an old connection holds the database, and never leaks the late connection', async () => {
     const name = uniqueName('blocked');
-    const old = await rawOpen(name, 1); // ignores versionchange: never closes
+    const old = await rawOpen(name, SCHEMA_VERSION); // ignores versionchange: never closes
     const real = factory();
     const nextRelease = {
-      open: (n: string) => real.open(n, 2),
+      open: (n: string) => real.open(n, SCHEMA_VERSION + 1),
       deleteDatabase: (n: string) => real.deleteDatabase(n),
     } as unknown as IDBFactory;
     await expectCode(openEventStore({ name, indexedDB: nextRelease, crossTab: false }), 'blocked');

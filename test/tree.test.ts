@@ -174,4 +174,20 @@ describe('the conversation tree', () => {
     expect(after.nodes[1]).not.toBe(before.nodes[1]); // it gained a child
     expect(after.nodes[1]!.children).toHaveLength(1);
   });
+
+  test('projections made from one projection in different orders leave it and each other as they were', () => {
+    second = 0;
+    const [q1, a1, q2, q3] = [user('q1'), reply('a1'), user('q2'), user('q3')];
+    const base = project([q1, a1]);
+    const one = applyEvent(base, q2);
+    const other = applyEvent(applyEvent(base, q3), q2); // q2 sorts before q3: the tree is derived again
+    const both = applyEvent(one, q3);
+    expect(base).toEqual(project([q1, a1]));
+    expect(one).toEqual(project([q1, a1, q2]));
+    expect(other).toEqual(project([q1, a1, q2, q3]));
+    expect(both).toEqual(other);
+    expect(applyEvent(one, q2)).toBe(one);
+    expect(applyEvent(other, q3)).toBe(other);
+    expect(activePath(both).map((n) => n.id)).toEqual([q1.id, a1.id, q2.id, q3.id]);
+  });
 });

@@ -5,18 +5,19 @@
  *
  * About `blocked`: IndexedDB fires `blocked` only on an open request that
  * needs an upgrade while other connections stay open. The store asks for
- * SCHEMA_VERSION = 1, and a database that exists has a version ≥ 1, so the
- * store's own open never needs an upgrade next to an open connection (a
+ * SCHEMA_VERSION (V), and a database the current store has opened is at V, so
+ * the store's own open never needs an upgrade next to an open connection (a
  * database that does not exist has no connection to wait for). `blocked` is
- * what a FUTURE release (schema 2) meets when an old connection ignores
+ * what a FUTURE release (schema V + 1) meets when an old connection ignores
  * `versionchange`. The test produces exactly that: the store opens through
  * its `indexedDB` option with a factory that asks for version + 1 (the
- * upgrade step of version 2 is empty), against a real connection at version 1
- * that ignores `versionchange`; `blocked` is Chromium's own event. The same
+ * upgrade step of version V + 1 is empty), against a real connection at
+ * version V that ignores `versionchange`; `blocked` is Chromium's own event. The same
  * future-version store opened next to a current store (which closes on
  * `versionchange`) is the clean upgrade path and must not be blocked.
  */
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { SCHEMA_VERSION as V } from '../../src/schema.js';
 import { muteViteClient, openPage, uniqueDb } from './kit.js';
 
 const KEY = 'agent:version:main';
@@ -85,9 +86,9 @@ test('a newer version opened in another tab: the store closes cleanly, nothing h
   );
   await a!.waitForFunction(() => (window as unknown as { acked: string[] }).acked.length >= 50);
 
-  // B opens version 2 with a plain request: A must let go at once (no `blocked`).
-  const upgrade = await b!.evaluate(rawOpen, { name, version: 2 });
-  expect(upgrade).toEqual(['upgrade 1→2', 'success v2']);
+  // B opens version V + 1 with a plain request: A must let go at once (no `blocked`).
+  const upgrade = await b!.evaluate(rawOpen, { name, version: V + 1 });
+  expect(upgrade).toEqual([`upgrade ${V}→${V + 1}`, `success v${V + 1}`]);
 
   const afterward = await a!.evaluate(async (key) => {
     const w = window as unknown as {
@@ -189,8 +190,8 @@ test('a future schema version: blocked by a connection that ignores versionchang
     await store.record('agent:v:main', 'v', { type: 'message_received', content: 'kept' });
     await store.close();
   }, name);
-  expect(await a!.evaluate(rawOpen, { name, version: 1, ignoreVersionChange: true })).toEqual([
-    'success v1',
+  expect(await a!.evaluate(rawOpen, { name, version: V, ignoreVersionChange: true })).toEqual([
+    `success v${V}`,
   ]);
 
   const future = await b!.evaluate(async (name) => {
@@ -218,51 +219,60 @@ test('a future schema version: blocked by a connection that ignores versionchang
   // Once the old connection goes, the queued upgrade completes and its connection is closed
   // (a further upgrade is not blocked by it), and the data is intact.
   await a!.evaluate(() => (window as unknown as { raw: IDBDatabase }).raw.close());
-  const after = await b!.evaluate(async (name) => {
-    let version = 0;
-    for (let i = 0; i < 100 && version < 2; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      version = (await indexedDB.databases()).find((d) => d.name === name)?.version ?? 0;
-    }
-    return version;
-  }, name);
-  expect(after).toBe(2);
-  expect(await b!.evaluate(rawOpen, { name, version: 3 })).toEqual(['upgrade 2→3', 'success v3']);
+  const after = await b!.evaluate(
+    async ({ name, next }) => {
+      let version = 0;
+      for (let i = 0; i < 100 && version < next; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        version = (await indexedDB.databases()).find((d) => d.name === name)?.version ?? 0;
+      }
+      return version;
+    },
+    { name, next: V + 1 },
+  );
+  expect(after).toBe(V + 1);
+  expect(await b!.evaluate(rawOpen, { name, version: V + 2 })).toEqual([
+    `upgrade ${V + 1}→${V + 2}`,
+    `success v${V + 2}`,
+  ]);
   await b!.evaluate(() => (window as unknown as { raw: IDBDatabase }).raw.close());
 
-  // The clean path: a current store (version 3 here) in A, the future version (4) in B.
-  const clean = await a!.evaluate(async (name) => {
-    const real = indexedDB;
-    const at = (version: number) =>
-      ({
-        open: (n: string) => real.open(n, version),
-        deleteDatabase: (n: string) => real.deleteDatabase(n),
-        cmp: (x: unknown, y: unknown) => real.cmp(x, y),
-        databases: () => real.databases(),
-      }) as IDBFactory;
-    const log: string[] = [];
-    const current = await window.sessionlog.openEventStore({ name, indexedDB: at(3) });
-    current.on('versionchange', () => log.push('versionchange'));
-    const next = await Promise.race([
-      window.sessionlog.openEventStore({ name, indexedDB: at(4) }),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('HANGS')), 5000)),
-    ]);
-    const events = await next.getEvents('agent:v:main');
-    const appended = await next
-      .record('agent:v:main', 'v', { type: 'message_received', content: 'new' })
-      .then(() => 'ok');
-    const old = await current.getEvents('agent:v:main').then(
-      () => 'resolved',
-      (e: { code?: string }) => e.code,
-    );
-    await next.close();
-    return {
-      log,
-      kept: events.map((e) => (e.kind as { content?: string }).content),
-      appended,
-      old,
-    };
-  }, name);
+  // The clean path: a current store (version V + 2 here) in A, the future version (V + 3) in B.
+  const clean = await a!.evaluate(
+    async ({ name, V }) => {
+      const real = indexedDB;
+      const at = (version: number) =>
+        ({
+          open: (n: string) => real.open(n, version),
+          deleteDatabase: (n: string) => real.deleteDatabase(n),
+          cmp: (x: unknown, y: unknown) => real.cmp(x, y),
+          databases: () => real.databases(),
+        }) as IDBFactory;
+      const log: string[] = [];
+      const current = await window.sessionlog.openEventStore({ name, indexedDB: at(V + 2) });
+      current.on('versionchange', () => log.push('versionchange'));
+      const next = await Promise.race([
+        window.sessionlog.openEventStore({ name, indexedDB: at(V + 3) }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('HANGS')), 5000)),
+      ]);
+      const events = await next.getEvents('agent:v:main');
+      const appended = await next
+        .record('agent:v:main', 'v', { type: 'message_received', content: 'new' })
+        .then(() => 'ok');
+      const old = await current.getEvents('agent:v:main').then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      );
+      await next.close();
+      return {
+        log,
+        kept: events.map((e) => (e.kind as { content?: string }).content),
+        appended,
+        old,
+      };
+    },
+    { name, V },
+  );
   expect(clean).toEqual({
     log: ['versionchange'],
     kept: ['kept'],
@@ -288,7 +298,7 @@ test('an open queued behind a deletion that another connection blocks waits for 
     await store.record('agent:q:main', 'q', { type: 'message_received', content: 'x' });
     await store.close();
   }, name);
-  await x!.evaluate(rawOpen, { name, version: 1, ignoreVersionChange: true });
+  await x!.evaluate(rawOpen, { name, version: V, ignoreVersionChange: true });
   const deletion = await y!.evaluate(
     (name) =>
       new Promise<string>((resolve) => {

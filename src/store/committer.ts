@@ -6,19 +6,30 @@
 import type { HybridClock } from '../clock.js';
 import { EventStoreError, validationError } from '../errors.js';
 import { type AnyEvent, parseEvent } from '../event.js';
+import type { JournalTicket } from '../journal/journal.js';
 import type { CommitJournal } from '../journal/link.js';
 import type { MetaRecord, TombstoneRecord } from '../schema.js';
 import { formatTimestamp, parseTimestamp } from '../timestamp.js';
 import { observeLatest } from './batches.js';
+import {
+  type CommitOutcome,
+  type CommitTip,
+  predictedStores,
+  tipCovers,
+  writeBatch,
+  writePredicted,
+} from './commit-tx.js';
 import { atomically, type Db, WRITE_STORES } from './connection.js';
 import {
   type Committed,
   deleteSessionAt,
   deleteSessionData,
   type RecordCheck,
-  writeBatch,
 } from './transactions.js';
 import type { AppendResult, Durability } from './types.js';
+
+/** Thrown out of a predicted commit whose prediction was wrong (the transaction then aborts). */
+const MISPREDICTED = new Error('the commit tip was out of date');
 
 interface PendingAppend {
   events: AnyEvent[];
@@ -51,6 +62,8 @@ export class Committer {
   readonly #host: CommitterHost;
   #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
+  /** What the last commit left in the database, as far as this tab knows (see `writeBatch`). */
+  #tip: CommitTip | undefined;
 
   constructor(host: CommitterHost) {
     this.#host = host;
@@ -129,9 +142,12 @@ export class Committer {
       batch.flatMap((p) => (p.restoring ? [] : p.events)),
       durability,
     );
-    let outcome: Awaited<ReturnType<typeof writeBatch>>;
+    const tip = this.#tip;
+    this.#tip = undefined; // until this commit is known to have completed
+    let outcome: CommitOutcome | undefined;
     try {
-      outcome = await this.#host.run((db) =>
+      if (tipCovers(tip, batch)) outcome = await this.#predicted(batch, durability, ticket, tip);
+      outcome ??= await this.#host.run((db) =>
         atomically(db.transaction(WRITE_STORES, 'readwrite', { durability }), (tx) =>
           writeBatch(tx, batch, this.#host.check, ticket),
         ),
@@ -141,9 +157,35 @@ export class Committer {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    this.#tip = outcome.tip;
     await journal?.written(ticket);
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
     if (outcome.committed) this.#host.committed(outcome.committed);
+  }
+
+  /**
+   * Commits `batch` as the tip predicts, in one round of requests; resolves
+   * `undefined`, with the transaction aborted, when the prediction was wrong.
+   */
+  async #predicted(
+    batch: PendingAppend[],
+    durability: Durability,
+    ticket: JournalTicket | undefined,
+    tip: CommitTip,
+  ): Promise<CommitOutcome | undefined> {
+    return this.#host.run((db) =>
+      atomically(
+        db.transaction(predictedStores(batch), 'readwrite', { durability }),
+        async (tx) => {
+          const outcome = await writePredicted(tx, batch, ticket, tip);
+          if (!outcome) throw MISPREDICTED; // aborted: nothing of it stays
+          return outcome;
+        },
+      ).catch((error: unknown) => {
+        if (error === MISPREDICTED) return undefined;
+        throw error;
+      }),
+    );
   }
 
   /** Resolves once every queued append has been committed (or has failed). */

@@ -21,6 +21,7 @@ import { normalizeTimestamp } from '../timestamp.js';
 import { activePathPage, type LogPosition, type TreeReads } from '../tree-log.js';
 import { type Db, toStoreError } from './connection.js';
 import type { CorruptRecord, LocalChanges, MessagePage, MessageQuery } from './types.js';
+import { VerifiedEvents } from './verified.js';
 
 const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
 const DEFAULT_PAGE = 50;
@@ -58,6 +59,8 @@ export function byRecentActivity(a: SessionSummary, b: SessionSummary): number {
 export class LogReader {
   readonly #run: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
   readonly #report: (corrupt: CorruptRecord) => void;
+  /** Ids checked on this connection: a record read again unchanged is not hashed again. */
+  readonly #verified = new VerifiedEvents();
 
   constructor(
     run: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
@@ -67,11 +70,24 @@ export class LogReader {
     this.#report = report;
   }
 
-  /** The event of a record, or `undefined` (reported) when it fails validation. */
+  /** Events this store has just committed (checked on their way in): reads of them need no hash. */
+  remember(events: readonly AnyEvent[]): void {
+    this.#verified.remember(events);
+  }
+
+  /**
+   * The event of a record, or `undefined` (reported) when it fails validation.
+   * A record that is exactly an event checked before on this connection is
+   * not validated again.
+   */
   decode(record: EventRecord): AnyEvent | undefined {
+    const known = this.#verified.match(record);
+    if (known) return known;
     const { seq: _seq, msg: _msg, ...event } = record;
     try {
-      return parseEvent(event, { allowUnknownKinds: true, clock: READ_CLOCK });
+      const parsed = parseEvent(event, { allowUnknownKinds: true, clock: READ_CLOCK });
+      this.#verified.remember([parsed]);
+      return parsed;
     } catch (error) {
       const key = typeof record?.id === 'string' ? record.id : String(record?.id);
       this.#report({ store: 'events', key, error: toStoreError(error) });

@@ -215,9 +215,17 @@ export class EventStore {
     this.#page = new PageLifecycle(catchUp);
   }
 
-  /** Opens the database, then the journal (restoring from it what the database lacks). */
+  /**
+   * Opens the database, then the journal (restoring from it what the database
+   * lacks); the journal's directory is looked at while the database opens.
+   */
   async #openAll(): Promise<void> {
-    await this.#open();
+    try {
+      await this.#open();
+    } catch (error) {
+      void this.#journal.close(); // lets go of the segments it found
+      throw error;
+    }
     await this.#journal.open(await this.#connection.ready, this.wasReset);
   }
 

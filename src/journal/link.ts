@@ -3,6 +3,11 @@
  * restoring from it, the commit path's three hooks (begin a frame with the
  * transaction, record a refusal, wait for the write), deletions, and going on
  * without a journal when one cannot be kept or a write fails.
+ *
+ * Opening costs little: the journal's directory is looked at while IndexedDB
+ * opens (src/journal/probe.ts), and the journal's code (a chunk of its own)
+ * and worker are loaded only when there is something to restore, or else at
+ * the first write.
  */
 import { EventStoreError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
@@ -10,14 +15,16 @@ import type { MetaRecord, TombstoneRecord } from '../schema.js';
 import type { Db } from '../store/connection.js';
 import { toStoreError } from '../store/connection.js';
 import type { CorruptRecord, Durability } from '../store/types.js';
-import {
+import type {
   Journal,
-  type JournalCheck,
-  type JournalStatus,
-  type JournalTicket,
-  type RestoreReport,
+  JournalCheck,
+  JournalHost,
+  JournalStatus,
+  JournalTicket,
+  RestoreReport,
 } from './journal.js';
-import { restoreDeletions, saveWatermarks } from './replay.js';
+import { type JournalProbe, probeJournal, releaseDead, segmentBehind } from './probe.js';
+import { journalUnsupported } from './segments.js';
 
 /** What the link needs from its store. */
 export interface JournalLinkHost {
@@ -40,8 +47,14 @@ export interface JournalLinkHost {
 
 /** The commit path's view of the journal (used by the committer). */
 export interface CommitJournal {
-  /** Starts journaling a group commit's events, concurrently with its transaction. */
-  begin(events: readonly AnyEvent[], durability: Durability): JournalTicket | undefined;
+  /**
+   * Starts journaling a group commit's events, concurrently with its
+   * transaction (a promise only while the journal's code loads, at the first write).
+   */
+  begin(
+    events: readonly AnyEvent[],
+    durability: Durability,
+  ): JournalTicket | undefined | Promise<JournalTicket | undefined>;
   /** The transaction was refused: journal that before its callers hear of it. */
   refused(ticket: JournalTicket | undefined): Promise<void>;
   /** The transaction completed: wait for the frame's write. */
@@ -62,16 +75,34 @@ export function nextMeta(
   };
 }
 
+/** A deletion announced to the other tabs' journals. */
+interface DeletionMessage {
+  d?: unknown;
+  ts?: unknown;
+}
+
 /** A store's journal, or the lack of one. */
 export class JournalLink implements CommitJournal {
   readonly #host: JournalLinkHost;
+  /** The journal directory as found on open (started at construction, alongside IndexedDB's open). */
+  readonly #probe: Promise<JournalProbe> | undefined;
+  /** Found on open, not loaded yet: nothing to restore, no write yet. */
+  #deferred: JournalProbe | undefined;
+  #loading: Promise<Journal | undefined> | undefined;
   #journal: Journal | undefined;
+  #restoring = false;
+  #channel: BroadcastChannel | undefined;
   #status: JournalStatus;
   #restored: RestoreReport | undefined;
+  #closed = false;
 
   constructor(host: JournalLinkHost, enabled: boolean) {
     this.#host = host;
     this.#status = enabled ? 'unavailable' : 'off';
+    if (enabled && !journalUnsupported()) {
+      this.#probe = probeJournal(host.name);
+      this.#probe.catch(() => {}); // awaited in open()
+    }
   }
 
   /** See `EventStore.journal`. */
@@ -84,64 +115,143 @@ export class JournalLink implements CommitJournal {
     return this.#restored;
   }
 
-  /** Opens the journal, restoring from it what the database (whose `meta` is given) lacks. */
+  /**
+   * Opens the journal: when a segment whose writer is gone does not end where
+   * the database (whose `meta` is given) says it holds it, loads the journal
+   * and restores what the database lacks; otherwise keeps the segment it will
+   * write and loads the journal at the first write.
+   */
   async open(meta: MetaRecord, reset: boolean): Promise<void> {
-    if (this.#status === 'off') return;
-    const host = this.#host;
+    if (!this.#probe) return;
     try {
-      const opened = await Journal.open(
-        {
-          name: host.name,
-          crossTab: host.crossTab,
-          watermarks: meta.journal ?? {},
-          restoreDeletions: async (tombstones) => {
-            const written = await host.run((db) =>
-              restoreDeletions(db, tombstones, host.durability),
-            );
-            if (written.length > 0) host.restoredDeletions(written);
-            return written.length;
-          },
-          restoreEvents: async (values) => {
-            const events: AnyEvent[] = [];
-            for (const value of values) {
-              try {
-                events.push(host.parse(value));
-              } catch (error) {
-                const key = String((value as { id?: unknown })?.id);
-                host.corrupt({ store: 'journal', key, error: toStoreError(error) });
-              }
-            }
-            return (await host.appendRestored(events)).added.length;
-          },
-          readCommit: (seq) => host.readCommit(seq),
-          saveWatermarks: (marks) => host.run((db) => saveWatermarks(db, marks)),
-          reportDamaged: (file, at, reason) =>
-            host.corrupt({
-              store: 'journal',
-              key: `${file}@${at}`,
-              error: new EventStoreError(
-                'serialization',
-                `journal record ${file}@${at}: ${reason}`,
-              ),
-            }),
-        },
-        // A database with no commit and no watermark was made anew: if the journal has
-        // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
-        // not have reached the disk before a crash, so it alone cannot tell.
-        { reset: reset || (meta.seq === 0 && meta.journal === undefined) },
-      );
-      this.#journal = opened.journal;
-      this.#status = opened.journal ? 'on' : 'unavailable';
-      this.#restored = opened.restored;
+      const probe = await this.#probe;
+      if (this.#closed) {
+        releaseDead(probe, undefined);
+        probe.own.release();
+        return;
+      }
+      const marks = meta.journal ?? {};
+      const behind = probe.dead.filter((d) => segmentBehind(d, marks[String(d.segment)]));
+      this.#status = 'on';
+      this.#listen();
+      if (behind.length === 0) {
+        releaseDead(probe, probe.own);
+        this.#deferred = probe;
+        return;
+      }
+      // A database with no commit and no watermark was made anew: if the journal has
+      // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
+      // not have reached the disk before a crash, so it alone cannot tell.
+      const wasReset = reset || (meta.seq === 0 && meta.journal === undefined);
+      this.#restoring = true;
+      this.#loading = this.#load(probe, behind, meta, wasReset);
+      await this.#loading;
     } catch (error) {
       this.#status = 'failed';
-      host.error(toStoreError(error));
+      this.#host.error(toStoreError(error));
+    } finally {
+      this.#restoring = false;
     }
   }
 
-  begin(events: readonly AnyEvent[], durability: Durability): JournalTicket | undefined {
-    if (!this.#journal || events.length === 0) return undefined;
-    return this.#journal.commit(events, durability === 'strict');
+  /** Loads the journal's code and opens the journal, restoring from `behind`. */
+  async #load(
+    probe: JournalProbe,
+    behind: JournalProbe['dead'],
+    meta: MetaRecord,
+    reset: boolean,
+  ): Promise<Journal | undefined> {
+    try {
+      const { Journal } = await import('./journal.js');
+      const opened = await Journal.open(this.#journalHost(meta), probe, behind, { reset });
+      if (this.#closed) {
+        await opened.journal.close();
+        return undefined;
+      }
+      this.#journal = opened.journal;
+      this.#restored = opened.restored;
+      return opened.journal;
+    } catch (error) {
+      probe.own.release();
+      throw error;
+    }
+  }
+
+  /** The journal, loaded now if it was deferred; `undefined` when there is none. */
+  #ready(): Promise<Journal | undefined> {
+    if (this.#journal || !this.#deferred) return Promise.resolve(this.#journal);
+    const probe = this.#deferred;
+    this.#loading ??= this.#load(probe, [], { seq: 0, instance: '' }, false).catch((error) => {
+      this.#deferred = undefined;
+      this.#failed(error);
+      return undefined;
+    });
+    return this.#loading;
+  }
+
+  /** Another tab's store deleted a session: drop its records from this store's segment too. */
+  #listen(): void {
+    if (!this.#host.crossTab || typeof BroadcastChannel === 'undefined') return;
+    // Without the channel a segment keeps them until its next compaction; the
+    // journaled tombstone still keeps them from being restored.
+    this.#channel = new BroadcastChannel(`sessionlog-journal:${this.#host.name}`);
+    this.#channel.onmessage = (event: MessageEvent<DeletionMessage>) => {
+      const { d, ts } = event.data ?? {};
+      if (typeof d !== 'string' || typeof ts !== 'string') return;
+      void this.#ready()
+        .then((journal) => journal?.compact(new Map([[d, ts]])))
+        .catch(() => {});
+    };
+  }
+
+  /** What the journal needs from the store (restores go through the store's own commit path). */
+  #journalHost(meta: MetaRecord): JournalHost {
+    const host = this.#host;
+    return {
+      name: host.name,
+      watermarks: meta.journal ?? {},
+      restoreDeletions: async (tombstones) => {
+        const { restoreDeletions } = await import('./replay.js');
+        const written = await host.run((db) => restoreDeletions(db, tombstones, host.durability));
+        if (written.length > 0) host.restoredDeletions(written);
+        return written.length;
+      },
+      restoreEvents: async (values) => {
+        const events: AnyEvent[] = [];
+        for (const value of values) {
+          try {
+            events.push(host.parse(value));
+          } catch (error) {
+            const key = String((value as { id?: unknown })?.id);
+            host.corrupt({ store: 'journal', key, error: toStoreError(error) });
+          }
+        }
+        return (await host.appendRestored(events)).added.length;
+      },
+      readCommit: (seq) => host.readCommit(seq),
+      saveWatermarks: async (marks) => {
+        const { saveWatermarks } = await import('./replay.js');
+        await host.run((db) => saveWatermarks(db, marks));
+      },
+      reportDamaged: (file, at, reason) =>
+        host.corrupt({
+          store: 'journal',
+          key: `${file}@${at}`,
+          error: new EventStoreError('serialization', `journal record ${file}@${at}: ${reason}`),
+        }),
+    };
+  }
+
+  begin(
+    events: readonly AnyEvent[],
+    durability: Durability,
+  ): JournalTicket | undefined | Promise<JournalTicket | undefined> {
+    if (events.length === 0) return undefined;
+    const strict = durability === 'strict';
+    if (this.#journal) return this.#journal.commit(events, strict);
+    // While a restore runs on open, the journal is not there yet (nothing else commits then).
+    if (!this.#deferred || this.#restoring) return undefined;
+    return this.#ready().then((journal) => journal?.commit(events, strict));
   }
 
   async refused(ticket: JournalTicket | undefined): Promise<void> {
@@ -161,28 +271,42 @@ export class JournalLink implements CommitJournal {
 
   /** Journals a session's deletion and drops the session's earlier records from the journal. */
   async deleted(tombstone: TombstoneRecord): Promise<void> {
-    await this.#journal
-      ?.deleted(tombstone.sessionKey, tombstone.timestamp, this.#host.durability === 'strict')
+    const journal = await this.#ready();
+    const message = { d: tombstone.sessionKey, ts: tombstone.timestamp };
+    await journal
+      ?.deleted(tombstone.sessionKey, tombstone.timestamp, this.#host.durability === 'strict', () =>
+        this.#channel?.postMessage(message),
+      )
       .catch((error) => this.#failed(error));
   }
 
   /** See `EventStore.verifyJournal`. */
   async verify(): Promise<JournalCheck> {
-    return (await this.#journal?.verify()) ?? { files: 0, records: 0, damaged: 0 };
+    const journal = await this.#ready();
+    return (await journal?.verify()) ?? { files: 0, records: 0, damaged: 0 };
   }
 
   /** Lets go of the journal's segment. */
   async close(): Promise<void> {
-    const journal = this.#journal;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#channel?.close();
+    this.#channel = undefined;
+    const deferred = this.#deferred;
+    const journal = this.#journal ?? (await this.#loading?.catch(() => undefined));
     this.#journal = undefined;
-    await journal?.close();
+    this.#deferred = undefined;
+    if (journal) await journal.close();
+    else deferred?.own.release();
   }
 
   /** A journal write failed: go on without the journal (IndexedDB still holds every commit). */
   #failed(error: unknown): void {
-    if (!this.#journal) return;
-    void this.#journal.close().catch(() => {});
+    if (!this.#journal && this.#status !== 'on') return;
+    const journal = this.#journal;
     this.#journal = undefined;
+    this.#deferred = undefined;
+    void journal?.close().catch(() => {});
     this.#status = 'failed';
     this.#host.error(
       new EventStoreError('storage', `the journal failed: ${String(error)}`, { cause: error }),

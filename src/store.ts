@@ -21,6 +21,7 @@ import { destroyEventStore } from './journal/destroy.js';
 import type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
 import { JournalLink } from './journal/link.js';
 import { type Projection, project } from './projection.js';
+import type { MetaRecord } from './schema.js';
 import { type BranchHost, edit, regenerate, setHead } from './store/branches.js';
 import { Committer } from './store/committer.js';
 import { Connection, defaultFactory, toStoreError } from './store/connection.js';
@@ -127,12 +128,14 @@ export class EventStore {
         appendRestored: (events) =>
           this.#committer.append(events, this.durability, undefined, true),
         readCommit: (seq) => this.#log.commit(seq),
+        readMeta: () => run((db) => db.get('meta', 'state') as Promise<MetaRecord>),
         restoredDeletions: (tombstones) => {
           for (const tombstone of tombstones) this.#tabs?.postDelete(tombstone);
           this.#live.schedule(async () => {
             await this.#live.catchUp();
           });
         },
+        restored: (report) => this.#emit('restored', report),
         corrupt: (corrupt) => this.#emit('corrupt', corrupt),
         error: (error) => this.#emit('error', error),
       },
@@ -284,9 +287,26 @@ export class EventStore {
   /**
    * What opening this store restored from the journal (the database had been
    * reset by the browser, or lacked recent commits), or `undefined` when it
-   * lacked nothing. An app can tell the user, e.g. "restored N events".
+   * lacked nothing. An app can tell the user, e.g. "restored N events". A
+   * database made anew is restored before `openEventStore` resolves; any
+   * other is compared with the journal at the store's first write, or when
+   * asked ({@link journalChecked}); the `restored` event tells when that
+   * restored something.
    */
   get restored(): RestoreReport | undefined {
+    return this.#journal.restored;
+  }
+
+  /**
+   * Compares the journal with the database now if that has not been done
+   * (it is at the first write) and resolves, with {@link restored}, once
+   * whatever it restored is stored: for an app that wants a database left
+   * behind by a crash (a commit whose transaction never completed, a power
+   * cut's lost seconds) restored before it only reads.
+   */
+  async journalChecked(): Promise<RestoreReport | undefined> {
+    await this.ready;
+    await this.#journal.check();
     return this.#journal.restored;
   }
 
@@ -337,6 +357,9 @@ export class EventStore {
     clearDrafts?: string[],
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(this.#connection.unusable());
+    // The first write waits for the journal's check: a restore from it commits first.
+    const checking = this.#journal.beforeWrite();
+    if (checking) return checking.then(() => this.#appendChecked(input, durability, clearDrafts));
     return this.#committer.append(input, durability, clearDrafts);
   }
 

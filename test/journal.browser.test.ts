@@ -14,7 +14,9 @@ import {
   mainSessionKey,
   openEventStore,
   project,
+  type RestoreReport,
 } from '../src/index.js';
+import { encodeFrame } from '../src/journal/frame.js';
 import { journalPath } from '../src/journal/segments.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
 import { conversation, withPatched } from './store-helpers.js';
@@ -208,6 +210,46 @@ describe('journal', () => {
     expect(restored.restored).toMatchObject({ events: 16, damaged: 1 });
     expect((await restored.getEvents(key)).some((e) => e.agent_id === 'b1')).toBe(false);
     await restored.destroy();
+  });
+
+  it('a database behind its journal (a crash between the two writes) is restored just after open', async () => {
+    const name = uniqueName('journal-behind');
+    const key = mainSessionKey('behind');
+    const store = await open(name);
+    await store.append(conversation(store, key, 'kept', 1));
+    // The next commit's frame reaches the journal, its transaction never completes.
+    const lost = conversation(store, key, 'lost', 2);
+    await store.close();
+    let dir = await navigator.storage.getDirectory();
+    for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
+    const [file] = await Array.fromAsync(dir.keys());
+    const handle = await dir.getFileHandle(file!);
+    const size = (await handle.getFile()).size;
+    const writable = await handle.createWritable({ keepExistingData: true });
+    await writable.write({
+      type: 'write',
+      position: size,
+      data: encodeFrame({ c: lost }).buffer as ArrayBuffer,
+    });
+    await writable.close();
+
+    const reopened = await open(name);
+    const events: RestoreReport[] = [];
+    reopened.on('restored', (report) => events.push(report));
+    // An append made at once waits for the restore, which commits first.
+    const later = conversation(reopened, key, 'later', 3);
+    await reopened.append(later);
+    const report = await reopened.journalChecked();
+    expect(report).toEqual({ events: lost.length, deletions: 0, damaged: 0, reset: false });
+    expect(reopened.restored).toEqual(report);
+    expect(events).toEqual([report]);
+    const stored = (await reopened.getEvents(key)).map((e) => e.id);
+    for (const e of [...lost, ...later]) expect(stored).toContain(e.id);
+    await reopened.close();
+
+    const again = await open(name);
+    expect(await again.journalChecked()).toBeUndefined(); // nothing twice
+    await again.destroy();
   });
 
   it('reports damage met while restoring as corrupt, with the file and offset', async () => {

@@ -37,8 +37,12 @@ export interface JournalLinkHost {
   parse(value: unknown): AnyEvent;
   /** Appends events restored from the journal through the group commit, without journaling them again. */
   appendRestored(events: AnyEvent[]): Promise<{ added: unknown[] }>;
+  /** The database's `meta` record now. */
+  readMeta(): Promise<MetaRecord>;
   /** The events stored by commit `seq`. */
   readCommit(seq: number): Promise<AnyEvent[]>;
+  /** The journal restored what the database lacked (the `restored` store event). */
+  restored(report: RestoreReport): void;
   /** Deletions were restored: tell the other tabs and catch up. */
   restoredDeletions(tombstones: TombstoneRecord[]): void;
   corrupt(record: CorruptRecord): void;
@@ -84,13 +88,16 @@ interface DeletionMessage {
 /** A store's journal, or the lack of one. */
 export class JournalLink implements CommitJournal {
   readonly #host: JournalLinkHost;
-  /** The journal directory as found on open (started at construction, alongside IndexedDB's open). */
-  readonly #probe: Promise<JournalProbe> | undefined;
-  /** Found on open, not loaded yet: nothing to restore, no write yet. */
+  /** Whether a journal can be kept here and is wanted. */
+  readonly #enabled: boolean;
+  /** Found by the check, not loaded yet: nothing to restore, no write yet. */
   #deferred: JournalProbe | undefined;
   #loading: Promise<Journal | undefined> | undefined;
   #journal: Journal | undefined;
   #restoring = false;
+  /** The comparison of journal and database, once started (see `check`). */
+  #checking: Promise<void> | undefined;
+  #checked = false;
   #channel: BroadcastChannel | undefined;
   #status: JournalStatus;
   #restored: RestoreReport | undefined;
@@ -99,10 +106,7 @@ export class JournalLink implements CommitJournal {
   constructor(host: JournalLinkHost, enabled: boolean) {
     this.#host = host;
     this.#status = enabled ? 'unavailable' : 'off';
-    if (enabled && !journalUnsupported()) {
-      this.#probe = probeJournal(host.name);
-      this.#probe.catch(() => {}); // awaited in open()
-    }
+    this.#enabled = enabled && !journalUnsupported();
   }
 
   /** See `EventStore.journal`. */
@@ -116,15 +120,55 @@ export class JournalLink implements CommitJournal {
   }
 
   /**
-   * Opens the journal: when a segment whose writer is gone does not end where
-   * the database (whose `meta` is given) says it holds it, loads the journal
-   * and restores what the database lacks; otherwise keeps the segment it will
-   * write and loads the journal at the first write.
+   * Opens the journal on the database whose `meta` is given. A database made
+   * anew is compared with the journal now, so that what it lacks is restored
+   * before the store is handed out; any other is compared at the store's first
+   * write (or when asked: {@link JournalLink.check}), so that an open that
+   * only reads costs nothing here: the journal's files are not looked at.
    */
   async open(meta: MetaRecord, reset: boolean): Promise<void> {
-    if (!this.#probe) return;
+    if (!this.#enabled) return;
+    this.#status = 'on';
+    // A database with no commit and no watermark was made anew: if the journal has
+    // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
+    // not have reached the disk before a crash, so it alone cannot tell.
+    if (reset || (meta.seq === 0 && meta.journal === undefined))
+      await this.#check(Promise.resolve(meta), true);
+  }
+
+  /**
+   * Compares the journal with the database (starting that once) and resolves
+   * when whatever it restored is stored. The segments whose writers are gone
+   * are found (src/journal/probe.ts); one that does not end where the
+   * database's watermark says is read and what the database lacks restored;
+   * otherwise the journal's code loads at the first write.
+   */
+  check(): Promise<void> {
+    if (this.#checking) return this.#checking;
+    if (!this.#enabled || this.#status !== 'on') return Promise.resolve();
+    return this.#check(this.#host.readMeta(), false);
+  }
+
+  /**
+   * Before a write: a promise while the check runs (started now if need be),
+   * for writes to wait on (a restore commits first); `undefined` once done.
+   */
+  beforeWrite(): Promise<void> | undefined {
+    if (this.#checked || (!this.#checking && this.#status !== 'on')) return undefined;
+    return this.check();
+  }
+
+  #check(meta: Promise<MetaRecord>, reset: boolean): Promise<void> {
+    this.#checking ??= this.#compare(meta, reset).finally(() => {
+      this.#checked = true;
+    });
+    return this.#checking;
+  }
+
+  async #compare(reading: Promise<MetaRecord>, reset: boolean): Promise<void> {
     try {
-      const probe = await this.#probe;
+      const meta = await reading;
+      const probe = await probeJournal(this.#host.name);
       if (this.#closed) {
         releaseDead(probe, undefined);
         probe.own.release();
@@ -132,20 +176,16 @@ export class JournalLink implements CommitJournal {
       }
       const marks = meta.journal ?? {};
       const behind = probe.dead.filter((d) => segmentBehind(d, marks[String(d.segment)]));
-      this.#status = 'on';
       this.#listen();
       if (behind.length === 0) {
         releaseDead(probe, probe.own);
         this.#deferred = probe;
         return;
       }
-      // A database with no commit and no watermark was made anew: if the journal has
-      // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
-      // not have reached the disk before a crash, so it alone cannot tell.
-      const wasReset = reset || (meta.seq === 0 && meta.journal === undefined);
       this.#restoring = true;
-      this.#loading = this.#load(probe, behind, meta, wasReset);
+      this.#loading = this.#load(probe, behind, meta, reset);
       await this.#loading;
+      if (this.#restored) this.#host.restored(this.#restored);
     } catch (error) {
       this.#status = 'failed';
       this.#host.error(toStoreError(error));
@@ -178,8 +218,9 @@ export class JournalLink implements CommitJournal {
   }
 
   /** The journal, loaded now if it was deferred; `undefined` when there is none. */
-  #ready(): Promise<Journal | undefined> {
-    if (this.#journal || !this.#deferred) return Promise.resolve(this.#journal);
+  async #ready(): Promise<Journal | undefined> {
+    await this.check();
+    if (this.#journal || !this.#deferred) return this.#journal;
     const probe = this.#deferred;
     this.#loading ??= this.#load(probe, [], { seq: 0, instance: '' }, false).catch((error) => {
       this.#deferred = undefined;
@@ -249,8 +290,8 @@ export class JournalLink implements CommitJournal {
     if (events.length === 0) return undefined;
     const strict = durability === 'strict';
     if (this.#journal) return this.#journal.commit(events, strict);
-    // While a restore runs on open, the journal is not there yet (nothing else commits then).
-    if (!this.#deferred || this.#restoring) return undefined;
+    // A restore's own commits (appends wait for it, see `beforeWrite`) are journaled already.
+    if (this.#status !== 'on' || this.#restoring) return undefined;
     return this.#ready().then((journal) => journal?.commit(events, strict));
   }
 
@@ -292,6 +333,7 @@ export class JournalLink implements CommitJournal {
     this.#closed = true;
     this.#channel?.close();
     this.#channel = undefined;
+    await this.#checking;
     const deferred = this.#deferred;
     const journal = this.#journal ?? (await this.#loading?.catch(() => undefined));
     this.#journal = undefined;

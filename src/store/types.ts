@@ -1,6 +1,7 @@
 /** The store's public option and result types, shared by its parts. */
 import type { EventStoreError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
+import type { RestoreReport } from '../journal/journal.js';
 import type { Message } from '../projection.js';
 import type { DraftTiming } from '../stream.js';
 
@@ -113,6 +114,8 @@ export interface StoreEventMap {
   corrupt: CorruptRecord;
   /** An error no caller could receive (a listener threw, a background catch-up failed). */
   error: EventStoreError;
+  /** The journal restored what the database lacked (also `EventStore.restored`). */
+  restored: RestoreReport;
 }
 
 /** Options of `EventStore.deleteSession`. */

@@ -235,8 +235,13 @@ export class Journal {
       written,
       refuse: async () => {
         try {
-          await written.catch(() => {});
-          if (at >= 0) await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
+          // A frame that was not written needs no refusal (its offset is reused).
+          const wrote = await written.then(
+            () => true,
+            () => false,
+          );
+          if (wrote && at >= 0)
+            await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
         } finally {
           finish();
         }
@@ -261,14 +266,20 @@ export class Journal {
     await this.#write(encodeFrame(record), strict);
     announce();
     const tombstones = new Map([[sessionKey, timestamp]]);
-    await this.compact(tombstones);
-    await compactDead(
-      this.#host.name,
-      this.#worker,
-      this.#segment,
-      tombstones,
-      this.#host.reportDamaged,
-    );
+    try {
+      await this.compact(tombstones);
+      await compactDead(
+        this.#host.name,
+        this.#worker,
+        this.#segment,
+        tombstones,
+        this.#host.reportDamaged,
+      );
+    } catch (error) {
+      // A full quota leaves no room for the compacted copy: the segments keep the
+      // session's records until a later compaction; the tombstone keeps them from being restored.
+      if ((error as { name?: string } | null)?.name !== 'QuotaExceededError') throw error;
+    }
   }
 
   /**
@@ -313,12 +324,16 @@ export class Journal {
 
   #write(frame: Uint8Array, strict: boolean): Promise<void> {
     const at = this.#end;
-    this.#end += frame.length;
+    const end = at + frame.length;
+    this.#end = end;
     const bytes = frame.buffer as ArrayBuffer;
-    return this.#worker.send(
-      { op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict },
-      [bytes],
-    );
+    return this.#worker
+      .send({ op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict }, [bytes])
+      .catch((error: unknown) => {
+        // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
+        if (this.#end === end) this.#end = at;
+        throw error;
+      });
   }
 
   /**

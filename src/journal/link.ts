@@ -342,8 +342,20 @@ export class JournalLink implements CommitJournal {
     else deferred?.own.release();
   }
 
-  /** A journal write failed: go on without the journal (IndexedDB still holds every commit). */
+  /**
+   * A journal write failed. Refused for a full quota, the journal stays on
+   * (the commit is IndexedDB's alone; the store reports `quota`); otherwise the
+   * store goes on without the journal (IndexedDB still holds every commit).
+   */
   #failed(error: unknown): void {
+    if ((error as { name?: string } | null)?.name === 'QuotaExceededError') {
+      this.#host.error(
+        new EventStoreError('quota', `the journal could not write: ${String(error)}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
     if (!this.#journal && this.#status !== 'on') return;
     const journal = this.#journal;
     this.#journal = undefined;

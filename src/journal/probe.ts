@@ -8,6 +8,7 @@
 import type { Watermark } from './journal.js';
 import {
   directory,
+  heldLocks,
   journalPath,
   listSegments,
   type SegmentFile,
@@ -40,7 +41,12 @@ export async function probeJournal(name: string): Promise<JournalProbe> {
   const dir = await directory(journalPath(name), false);
   const found = dir ? await listSegments(dir) : new Map<number, SegmentFile[]>();
   const numbers = [...found.keys()];
-  const locks = await takeFreeLocks(numbers.map((n) => segmentLock(name, n)));
+  // Never ask for a held lock (see takeFreeLocks): a cached page would be evicted.
+  const busy = await heldLocks();
+  const locks = await takeFreeLocks(
+    numbers.map((n) => segmentLock(name, n)),
+    busy,
+  );
   const dead: DeadSegment[] = [];
   try {
     for (const segment of numbers) {
@@ -53,7 +59,7 @@ export async function probeJournal(name: string): Promise<JournalProbe> {
     }
     let own = dead[0];
     for (let segment = 0; !own; segment++) {
-      if (found.has(segment)) continue;
+      if (found.has(segment) || busy.has(segmentLock(name, segment))) continue;
       const release = await takeLock(segmentLock(name, segment));
       if (release) own = { segment, files: [], release, end: 0, size: 0 };
     }

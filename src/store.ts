@@ -139,7 +139,7 @@ export class EventStore {
         corrupt: (corrupt) => this.#emit('corrupt', corrupt),
         error: (error) => this.#emit('error', error),
       },
-      options.journal !== false,
+      options.journal,
     );
     this.#committer = new Committer({
       run,

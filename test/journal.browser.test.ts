@@ -168,6 +168,41 @@ describe('journal', () => {
     await fresh.destroy();
   });
 
+  it("journal: { flush: 'never' } spares strict commits the journal's flush, and still restores", async () => {
+    await expect(
+      openEventStore({ name: uniqueName('bad'), journal: { flush: 'always' as 'never' } }),
+    ).rejects.toMatchObject({ code: 'validation', field: 'journal.flush' });
+    await expect(
+      openEventStore({ name: uniqueName('bad'), journal: 'yes' as unknown as boolean }),
+    ).rejects.toMatchObject({ code: 'validation', field: 'journal' });
+    const flushes = async (journal: { flush: 'strict' | 'never' }) => {
+      const name = uniqueName('journal-flush');
+      const key = mainSessionKey('flush');
+      const store = await openEventStore({ name, crossTab: false, durability: 'strict', journal });
+      await store.append(conversation(store, key, 'first', 1)); // starts the journal worker
+      const seen: boolean[] = [];
+      await withPatched(
+        Worker.prototype as unknown as Record<'postMessage', unknown>,
+        'postMessage',
+        (original) =>
+          function (this: Worker, ...args: unknown[]) {
+            const request = args[0] as { op?: string; flush?: boolean };
+            if (request?.op === 'write') seen.push(request.flush === true);
+            return original.apply(this, args);
+          },
+        () => store.append(conversation(store, key, 'second', 2)),
+      );
+      await store.close();
+      await deleteDatabase(name);
+      const restored = await open(name);
+      const events = restored.restored?.events;
+      await restored.destroy();
+      return { seen, events };
+    };
+    expect(await flushes({ flush: 'strict' })).toEqual({ seen: [true], events: 16 });
+    expect(await flushes({ flush: 'never' })).toEqual({ seen: [false], events: 16 });
+  });
+
   it('two stores on one database write two segments, merged on restore', async () => {
     const name = uniqueName('journal-two');
     const key = mainSessionKey('two');

@@ -9,12 +9,12 @@
  * and worker are loaded only when there is something to restore, or else at
  * the first write.
  */
-import { EventStoreError } from '../errors.js';
+import { EventStoreError, validationError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
 import type { MetaRecord, TombstoneRecord } from '../schema.js';
 import type { Db } from '../store/connection.js';
 import { toStoreError } from '../store/connection.js';
-import type { CorruptRecord, Durability } from '../store/types.js';
+import type { CorruptRecord, Durability, JournalOptions } from '../store/types.js';
 import type {
   Journal,
   JournalCheck,
@@ -90,6 +90,8 @@ export class JournalLink implements CommitJournal {
   readonly #host: JournalLinkHost;
   /** Whether a journal can be kept here and is wanted. */
   readonly #enabled: boolean;
+  /** Whether a strict commit's frame is flushed too (`journal: { flush }`). */
+  readonly #flushStrict: boolean = true;
   /** Found by the check, not loaded yet: nothing to restore, no write yet. */
   #deferred: JournalProbe | undefined;
   #loading: Promise<Journal | undefined> | undefined;
@@ -103,8 +105,20 @@ export class JournalLink implements CommitJournal {
   #restored: RestoreReport | undefined;
   #closed = false;
 
-  constructor(host: JournalLinkHost, enabled: boolean) {
+  /**
+   * @param option the store's `journal` option; a bad one throws a
+   *   `validation` error naming the field
+   */
+  constructor(host: JournalLinkHost, option: boolean | JournalOptions | undefined) {
     this.#host = host;
+    const enabled = option !== false;
+    if (typeof option === 'object' && option !== null) {
+      const flush = option.flush ?? 'strict';
+      if (flush !== 'strict' && flush !== 'never')
+        throw validationError('journal.flush', "must be 'strict' or 'never'");
+      this.#flushStrict = flush === 'strict';
+    } else if (option !== undefined && typeof option !== 'boolean')
+      throw validationError('journal', 'must be a boolean or { flush }');
     this.#status = enabled ? 'unavailable' : 'off';
     this.#enabled = enabled && !journalUnsupported();
   }
@@ -288,7 +302,7 @@ export class JournalLink implements CommitJournal {
     durability: Durability,
   ): JournalTicket | undefined | Promise<JournalTicket | undefined> {
     if (events.length === 0) return undefined;
-    const strict = durability === 'strict';
+    const strict = durability === 'strict' && this.#flushStrict;
     if (this.#journal) return this.#journal.commit(events, strict);
     // A restore's own commits (appends wait for it, see `beforeWrite`) are journaled already.
     if (this.#status !== 'on' || this.#restoring) return undefined;
@@ -315,8 +329,11 @@ export class JournalLink implements CommitJournal {
     const journal = await this.#ready();
     const message = { d: tombstone.sessionKey, ts: tombstone.timestamp };
     await journal
-      ?.deleted(tombstone.sessionKey, tombstone.timestamp, this.#host.durability === 'strict', () =>
-        this.#channel?.postMessage(message),
+      ?.deleted(
+        tombstone.sessionKey,
+        tombstone.timestamp,
+        this.#host.durability === 'strict' && this.#flushStrict,
+        () => this.#channel?.postMessage(message),
       )
       .catch((error) => this.#failed(error));
   }

@@ -108,6 +108,8 @@ export interface ToolCalled extends TreeLink {
   tool_name: string;
   params: JsonValue;
   call_id?: string;
+  /** The UI's fields of the call that the event does not model (approval, title…), as given. */
+  meta?: { [key: string]: JsonValue };
 }
 /** A tool returned. `call_id` names the call it answers. */
 export interface ToolResult extends TreeLink {
@@ -116,6 +118,8 @@ export interface ToolResult extends TreeLink {
   result: JsonValue;
   success: boolean;
   call_id?: string;
+  /** The UI's fields of the result that the event does not model, as given. */
+  meta?: { [key: string]: JsonValue };
 }
 /** The model answered, with its token usage. */
 export interface AgentResponse extends TreeLink {
@@ -466,6 +470,10 @@ function parts(k: Fields, lenient: boolean): Array<MessagePart | UnknownPart> | 
 
 const LINK = ['parent_id'];
 
+/** A tool kind's optional `meta`: a JSON object. */
+const meta = (k: Fields) =>
+  k.meta === undefined ? undefined : toJsonValue(asRecord(k.meta, 'kind.meta'), 'kind.meta');
+
 /**
  * Validates a kind and returns it in normal form (defaults filled in, a
  * private copy). `lenient` keeps unknown kinds and unknown fields (see
@@ -530,7 +538,7 @@ function parseKind(value: unknown, lenient: boolean): EventKind | UnknownKind {
       return withExtras(out, extra);
     }
     case 'tool_called': {
-      const extra = known(['tool_name', 'params', ...LINK, 'call_id']);
+      const extra = known(['tool_name', 'params', ...LINK, 'call_id', 'meta']);
       const out: ToolCalled = {
         type,
         tool_name: str(k, 'tool_name', f),
@@ -538,10 +546,11 @@ function parseKind(value: unknown, lenient: boolean): EventKind | UnknownKind {
       };
       put(out, 'parent_id', parentId(k));
       put(out, 'call_id', callId(k));
+      put(out, 'meta', meta(k));
       return withExtras(out, extra);
     }
     case 'tool_result': {
-      const extra = known(['tool_name', 'result', 'success', ...LINK, 'call_id']);
+      const extra = known(['tool_name', 'result', 'success', ...LINK, 'call_id', 'meta']);
       const out: ToolResult = {
         type,
         tool_name: str(k, 'tool_name', f),
@@ -550,6 +559,7 @@ function parseKind(value: unknown, lenient: boolean): EventKind | UnknownKind {
       };
       put(out, 'parent_id', parentId(k));
       put(out, 'call_id', callId(k));
+      put(out, 'meta', meta(k));
       return withExtras(out, extra);
     }
     case 'agent_response': {

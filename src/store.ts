@@ -47,7 +47,7 @@ import type { ChannelStats } from './tab-channel.js';
 import { normalizeTimestamp } from './timestamp.js';
 import type { TransferHost } from './transfer.js';
 
-// What `sessionlog/transfer` reads and writes through: the store's log reads, kept off its API.
+// What the subpaths (transfer, chat UIs) read and write through: the store's log reads, kept off its API.
 const transferHosts = new WeakMap<EventStore, TransferHost>();
 
 /** @internal The transfer host of `store`; a `validation` error if it is not an EventStore. */
@@ -166,7 +166,7 @@ export class EventStore {
         name: this.name,
         run,
         post: (draft) => this.#tabs?.postDraft(draft),
-        commit: async (draft, tokens, parts) => {
+        commit: async (draft, tokens) => {
           // Absent fields stay absent: a plain reply is the reference's event.
           const event = createEvent(
             draft.sessionKey,
@@ -177,7 +177,7 @@ export class EventStore {
               model: draft.model,
               tokens,
               ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
-              ...(parts && parts.length > 0 ? { parts } : {}),
+              ...(draft.reasoning ? { parts: [{ type: 'reasoning', text: draft.reasoning }] } : {}),
             },
             { clock: this.clock, origin: this.origin },
           );
@@ -193,6 +193,7 @@ export class EventStore {
       readEvents: (sessionKey, after, count) => this.#log.eventsAfter(sessionKey, after, count),
       append: (events) => this.append(events),
       parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+      reads: this.#branchHost.reads,
     });
     this.ready = this.#openAll();
   }

@@ -8,7 +8,7 @@
  */
 import type { IDBPDatabase } from 'idb';
 import { EventStoreError, validationError } from './errors.js';
-import type { AgentResponse, MessagePart, SessionEvent, TokenUsage } from './event.js';
+import type { AgentResponse, SessionEvent, TokenUsage } from './event.js';
 import { EVENT_ID_PATTERN, randomHex } from './ids.js';
 import { checkWellFormed } from './json.js';
 import type { DraftRecord, SessionlogDB } from './schema.js';
@@ -43,8 +43,8 @@ export interface Draft {
   readonly model: string;
   /** Text so far (for an interrupted draft: as of its last checkpoint). */
   readonly text: string;
-  /** Reasoning text so far (empty when the model shows none). */
-  readonly reasoning: string;
+  /** Reasoning text so far; absent while the model has shown none. */
+  readonly reasoning?: string;
   readonly startedAt: number;
   /** When its text or heartbeat last arrived (ms since epoch). */
   readonly updatedAt: number;
@@ -77,12 +77,11 @@ export interface StreamHandle {
   /** Appends reasoning text (shown apart from the answer). Throws `closed` after `done` or `abort`. */
   pushReasoning(delta: string): void;
   /**
-   * Commits the whole text as one agent_response event (under the draft's parent, with
-   * `parts` such as reasoning or sources) and clears the draft, in one transaction.
+   * Commits the whole text as one agent_response event (under the draft's parent, its
+   * reasoning as a `reasoning` part) and clears the draft, in one transaction.
    */
   done(usage: {
     tokens: Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>;
-    parts?: MessagePart[];
     /** The model, when it became known only at the end (the AI SDK's finish metadata). */
     model?: string;
   }): Promise<SessionEvent<AgentResponse>>;
@@ -97,11 +96,7 @@ export interface DraftHost {
   run<T>(work: (db: IDBPDatabase<SessionlogDB>) => Promise<T>): Promise<T>;
   post(draft: DraftMessage['draft']): void;
   /** Creates the agent_response with the store's clock and appends it, deleting the draft record in the same transaction. */
-  commit(
-    draft: DraftRecord,
-    tokens: TokenUsage,
-    parts: MessagePart[] | undefined,
-  ): Promise<SessionEvent<AgentResponse>>;
+  commit(draft: DraftRecord, tokens: TokenUsage): Promise<SessionEvent<AgentResponse>>;
   reportError(error: unknown): void;
 }
 
@@ -228,14 +223,7 @@ export class DraftManager {
       pushReasoning(delta: string) {
         manager.#append(writer, 'reasoning', delta);
       },
-      done: (usage) => {
-        if (usage?.model !== undefined) {
-          if (typeof usage.model !== 'string') throw validationError('model', 'must be a string');
-          checkWellFormed(usage.model, 'model');
-          writer.record = { ...writer.record, model: usage.model };
-        }
-        return manager.#done(writer, usage?.tokens, usage?.parts);
-      },
+      done: (usage) => manager.#done(writer, usage?.tokens, usage?.model),
       abort: () => manager.#finish(writer, 'aborted'),
     };
   }
@@ -280,26 +268,16 @@ export class DraftManager {
       agentId: d.agentId,
       model: d.model,
       text: d.text,
-      ...(d.reasoning ? { reasoning: d.reasoning } : {}),
+      reasoning: d.reasoning,
       startedAt: d.startedAt,
     };
     return d.parentId === undefined ? wire : { ...wire, parentId: d.parentId };
   }
 
-  /** A draft as subscribers see it, from a record or a tab message. */
-  #view(
-    d: Omit<DraftMessage['draft'], 'status'>,
-    rest: Pick<Draft, 'updatedAt' | 'status' | 'local'>,
-  ): Draft {
-    return { ...d, reasoning: d.reasoning ?? '', ...rest };
-  }
-
   #publishLocal(writer: Writer): void {
     const r = writer.record;
     this.#host.post({ ...this.#wire(r), status: 'streaming' });
-    this.#set(
-      this.#view(this.#wire(r), { updatedAt: Date.now(), status: 'streaming', local: true }),
-    );
+    this.#set({ ...this.#wire(r), updatedAt: Date.now(), status: 'streaming', local: true });
   }
 
   #checkpoint(writer: Writer): void {
@@ -318,7 +296,7 @@ export class DraftManager {
   async #done(
     writer: Writer,
     tokens: (Partial<TokenUsage> & Pick<TokenUsage, 'input_tokens' | 'output_tokens'>) | undefined,
-    parts: MessagePart[] | undefined,
+    model: string | undefined,
   ): Promise<SessionEvent<AgentResponse>> {
     if (writer.finished)
       throw new EventStoreError('closed', `draft ${writer.record.id} is finished`);
@@ -327,15 +305,15 @@ export class DraftManager {
     writer.finished = true;
     clearTimeout(writer.broadcastTimer);
     try {
+      // A model named at the end goes in the event only (createEvent validates it), not the draft.
       const event = await this.#host.commit(
-        writer.record,
+        { ...writer.record, model: model ?? writer.record.model },
         {
           input_tokens: tokens.input_tokens,
           output_tokens: tokens.output_tokens,
           cache_read_tokens: tokens.cache_read_tokens ?? null,
           cache_write_tokens: tokens.cache_write_tokens ?? null,
         },
-        parts,
       );
       this.#end(writer, 'done');
       return event;
@@ -368,8 +346,7 @@ export class DraftManager {
       this.#remove(d.id);
       return;
     }
-    const { status: _, ...wire } = d;
-    this.#set(this.#view(wire, { updatedAt: Date.now(), status: 'streaming', local: false }));
+    this.#set({ ...d, updatedAt: Date.now(), status: 'streaming', local: false });
     this.#ensureTicker();
   }
 
@@ -439,7 +416,7 @@ export class DraftManager {
   }
 
   #fromRecord(r: DraftRecord, status: Draft['status']): Draft {
-    return this.#view(this.#wire(r), { updatedAt: r.heartbeat, status, local: false });
+    return { ...this.#wire(r), updatedAt: r.heartbeat, status, local: false };
   }
 
   async #loadStored(sessionKey: string): Promise<void> {

@@ -117,13 +117,14 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
       case 'draft': {
         const d = data.draft;
         if (!isObject(d)) return 'bad draft';
-        const { id, sessionKey, agentId, model, text, startedAt, status, parentId } = d;
+        const { id, sessionKey, agentId, model, text, reasoning, startedAt, status, parentId } = d;
         if (
           !isText(id, 64) ||
           !isText(sessionKey) ||
           !isText(agentId) ||
           !isText(model) ||
-          !isText(text)
+          !isText(text) ||
+          !isText(reasoning ?? '')
         ) {
           return 'bad draft fields';
         }
@@ -133,9 +134,7 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
         if (parentId !== undefined && parentId !== null && !isText(parentId, 64))
           return 'bad draft parent';
         checkWellFormed(text, 'draft.text');
-        const { reasoning } = d;
-        if (reasoning !== undefined && !isText(reasoning)) return 'bad draft reasoning';
-        if (reasoning !== undefined) checkWellFormed(reasoning, 'draft.reasoning');
+        checkWellFormed((reasoning as string | undefined) ?? '', 'draft.reasoning');
         const draft: DraftMessage['draft'] = {
           id,
           sessionKey,
@@ -144,7 +143,7 @@ export function parseTabMessage(data: unknown, instance: string): TabMessage | s
           text,
           startedAt,
           status,
-          ...(reasoning === undefined ? {} : { reasoning }),
+          reasoning: reasoning as string | undefined,
         };
         return {
           ...envelope,

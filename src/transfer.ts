@@ -9,6 +9,7 @@ import { type AnyEvent, isExtensionKind } from './event.js';
 import { type LineSource, readLines } from './jsonl.js';
 import { toReferenceEventJson } from './reference.js';
 import { type EventStore, transferHostOf } from './store.js';
+import type { TreeReads } from './tree-log.js';
 
 /** A position in a session's (timestamp, id) order. */
 interface Position {
@@ -33,6 +34,8 @@ export interface TransferHost {
   ): Promise<{ added: unknown[]; duplicates: unknown[]; skipped: unknown[] }>;
   /** Validates one parsed line (throws `validation`), with the store's clock bound. */
   parse(value: unknown): AnyEvent;
+  /** The conversation tree read from the log (src/tree-log.ts): for the chat-UI subpaths. */
+  reads: TreeReads;
 }
 
 /**

@@ -5,7 +5,6 @@
  * without a network. Each model call streams the next script; a script can be
  * held open (`gate`) so a test can act mid-reply.
  */
-import type { LanguageModelV3StreamPart } from '@ai-sdk/provider';
 import {
   type ChatTransport,
   DirectChatTransport,
@@ -16,6 +15,12 @@ import {
   type UIMessage,
 } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
+
+/** A model stream part, typed through `ai/test` (`@ai-sdk/provider` is ai's dependency, not ours). */
+type LanguageModelV3StreamPart =
+  Awaited<ReturnType<MockLanguageModelV3['doStream']>>['stream'] extends ReadableStream<infer P>
+    ? P
+    : never;
 
 /** A model call's stream, fed by the test. */
 export class Gate {

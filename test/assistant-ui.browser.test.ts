@@ -147,6 +147,57 @@ describe('assistant-ui over sessionlog', () => {
     expect(await here.listSummaries()).toEqual([]);
   });
 
+  it('live across tabs: the list follows threads made, renamed, archived, deleted elsewhere; the open thread shows their messages', async () => {
+    const name = uniqueName('aui');
+    const here = mountApp(await open(name));
+    const there = mountApp(await open(name));
+    await waitFor(() => there.runtime().threads.getState().isLoading === false);
+    await waitFor(() => here.runtime().threads.getState().isLoading === false);
+    const items = (app: typeof here) => Object.values(app.runtime().threads.getState().threadItems);
+    const itemOf = (app: typeof here, key: string) => items(app).find((i) => i.remoteId === key);
+
+    // A thread made here shows in the other tab's list without any reload call.
+    here.runtime().thread.append({ role: 'user', content: [{ type: 'text', text: 'Hello' }] });
+    await waitFor(() => here.runtime().threads.getState().threadIds.length === 1);
+    await waitFor(() => items(there).some((i) => i.remoteId !== undefined), 10_000);
+    const key = items(there).find((i) => i.remoteId !== undefined)!.remoteId!;
+    await waitFor(() => itemOf(here, key) !== undefined);
+
+    // Renamed here: the other list shows the title. Archived there: this list shows it archived.
+    await here.runtime().threads.getItemById(itemOf(here, key)!.id).rename('Greetings');
+    await waitFor(() => itemOf(there, key)?.title === 'Greetings', 10_000);
+    await waitFor(() => !here.runtime().thread.getState().isRunning);
+    await there.runtime().threads.getItemById(itemOf(there, key)!.id).archive();
+    await waitFor(() => itemOf(here, key)?.status === 'archived', 10_000);
+    await there.runtime().threads.getItemById(itemOf(there, key)!.id).unarchive();
+    await waitFor(() => itemOf(here, key)?.status === 'regular', 10_000);
+
+    // The other tab opens the thread; messages stored here appear there as they are stored.
+    await there.runtime().threads.switchToThread(itemOf(there, key)!.id);
+    await waitFor(() => there.runtime().thread.getState().messages.length === 2, 10_000);
+    here.runtime().thread.append({ role: 'user', content: [{ type: 'text', text: 'Again' }] });
+    await waitFor(() => there.runtime().thread.getState().messages.length === 4, 10_000);
+    expect(texts(there.runtime().thread.getState().messages)).toEqual([
+      'user: Hello',
+      'assistant: Echo: Hello',
+      'user: Again',
+      'assistant: Echo: Again',
+    ]);
+    // …and the other way round: a message sent there shows here.
+    there.runtime().thread.append({ role: 'user', content: [{ type: 'text', text: 'Back' }] });
+    await waitFor(() => here.runtime().thread.getState().messages.length === 6, 10_000);
+    expect(texts(here.runtime().thread.getState().messages).slice(4)).toEqual([
+      'user: Back',
+      'assistant: Echo: Back',
+    ]);
+
+    // Deleted here: gone from the other tab's list.
+    await waitFor(() => !here.runtime().thread.getState().isRunning);
+    await here.runtime().threads.getItemById(itemOf(here, key)!.id).delete();
+    await waitFor(() => itemOf(there, key) === undefined, 10_000);
+    expect(there.runtime().thread.getState().messages).toEqual([]); // it left the deleted thread
+  });
+
   it('history: branches load with parent ids and the head; bad input is a typed error', async () => {
     const store = await open(uniqueName('aui'));
     const history = createThreadHistoryAdapter(store, 'thread-1');
@@ -208,6 +259,59 @@ describe('assistant-ui over sessionlog', () => {
       }),
     ).toThrow(expect.objectContaining({ code: 'validation', field: 'format' }));
     expect((await history.load()).messages).toHaveLength(3); // nothing written
+  });
+
+  it('tool calls keep their approval and every other field through the store', async () => {
+    const store = await open(uniqueName('aui'));
+    const history = createThreadHistoryAdapter(store, 'thread-3');
+    let calls = 0;
+    const call = (extra: Record<string, unknown>) => ({
+      type: 'tool-call',
+      toolCallId: `c${++calls}`,
+      toolName: 'wipe',
+      args: { all: true },
+      argsText: '{"all":true}',
+      ...extra,
+    });
+    const content = [
+      call({ approval: { id: 'ap1', prompt: 'Wipe everything?', display: 'decision' } }),
+      call({ approval: { id: 'ap2', approved: false, reason: 'no' } }),
+      call({
+        result: { wiped: 3 },
+        approval: { id: 'ap3', approved: true },
+        artifact: { log: ['a'] },
+        timing: { startedAt: 1, completedAt: 2 },
+      }),
+      call({ result: { code: 7 }, isError: true }),
+    ];
+    const message = {
+      id: 'a1',
+      role: 'assistant',
+      content,
+      createdAt: new Date(),
+      status: { type: 'complete', reason: 'stop' },
+      metadata: {
+        unstable_state: null,
+        unstable_annotations: [],
+        unstable_data: [],
+        steps: [],
+        custom: {},
+      },
+    } as unknown as ThreadMessage;
+    await history.append({
+      parentId: null,
+      message: {
+        id: 'u1',
+        role: 'user',
+        content: [{ type: 'text', text: 'Clean up' }],
+        createdAt: new Date(),
+        attachments: [],
+        metadata: { custom: {} },
+      } as unknown as ThreadMessage,
+    });
+    await history.append({ parentId: 'u1', message });
+    const loaded = await createThreadHistoryAdapter(store, 'thread-3').load();
+    expect(loaded.messages[1]!.message.content).toEqual(content);
   });
 
   it('withFormat serves the AI SDK format round trip', async () => {

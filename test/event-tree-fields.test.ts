@@ -152,6 +152,46 @@ describe('tree links, call ids and parts', () => {
   });
 });
 
+describe('tool meta (issue 14)', () => {
+  test('a tool call or result keeps its meta object, hashed; absent stays absent', () => {
+    const meta = { approval: { id: 'ap', approved: false, reason: 'no' }, dynamic: true };
+    const call = make({ type: 'tool_called', tool_name: 't', params: {}, call_id: 'c', meta });
+    const result = make({
+      type: 'tool_result',
+      tool_name: 't',
+      result: 'denied',
+      success: false,
+      call_id: 'c',
+      meta: { state: 'output-denied' },
+    });
+    expect(call.kind).toMatchObject({ meta });
+    expect(parseEvent(JSON.parse(JSON.stringify(call)))).toEqual(call);
+    expect(verifyEvent(result)).toBe(true);
+    const without = make({ type: 'tool_called', tool_name: 't', params: {}, call_id: 'c' });
+    expect('meta' in without.kind).toBe(false);
+    expect(without.id).not.toBe(call.id);
+  });
+
+  test('meta that is not a JSON object is a validation error naming the field', () => {
+    for (const bad of [[1], 'x', null])
+      expectField(
+        () => make({ type: 'tool_called', tool_name: 't', params: {}, meta: bad as never }),
+        'kind.meta',
+      );
+    expectField(
+      () =>
+        make({
+          type: 'tool_result',
+          tool_name: 't',
+          result: 1,
+          success: true,
+          meta: { when: new Date() as never },
+        }),
+      'kind.meta.when',
+    );
+  });
+});
+
 describe('forward compatibility', () => {
   // What a newer version might write: a field this version does not know, a new part type.
   const newer = () => {

@@ -2,12 +2,16 @@
  * Branches through the store (issue 13): record with a parent, setHead, edit
  * and regenerate as one call each, getMessages along the active path (paged,
  * equal to the projection's active path) or across all branches, and
- * summaries of earlier releases (no head register) read without an upgrade.
+ * summaries of earlier releases (no head register) read without an upgrade,
+ * and a fuzz: on random trees the store's pages equal the projection's path.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type AnyEvent,
   activePath,
   type CorruptRecord,
+  createEvent,
   type EventStore,
   type Message,
   mainSessionKey,
@@ -170,5 +174,103 @@ describe('branches in the store', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+/** One node of a random tree: its kind, its link and a timestamp from a small pool (ties, disorder). */
+interface NodePlan {
+  type: 'message_received' | 'agent_response' | 'tool_called';
+  /** absent, a root, the node at this earlier index (mod count), or an id nothing has. */
+  link: { to: 'absent' } | { to: 'root' } | { to: 'earlier'; index: number } | { to: 'missing' };
+  second: number;
+}
+
+const planArb = fc.record({
+  nodes: fc.array(
+    fc.record({
+      type: fc.constantFrom('message_received', 'agent_response', 'tool_called'),
+      link: fc.oneof(
+        { weight: 3, arbitrary: fc.constant({ to: 'absent' as const }) },
+        { weight: 1, arbitrary: fc.constant({ to: 'root' as const }) },
+        {
+          weight: 4,
+          arbitrary: fc.nat(40).map((index) => ({ to: 'earlier' as const, index })),
+        },
+        { weight: 1, arbitrary: fc.constant({ to: 'missing' as const }) },
+      ),
+      second: fc.nat(25),
+    }) as fc.Arbitrary<NodePlan>,
+    { minLength: 1, maxLength: 30 },
+  ),
+  /** head_set events: a node's index (mod count) or an id nothing has, at a pooled time. */
+  heads: fc.array(fc.record({ index: fc.option(fc.nat(40)), second: fc.nat(25) }), {
+    maxLength: 3,
+  }),
+  limit: fc.constantFrom(1, 2, 3, 7),
+});
+
+type Plan = typeof planArb extends fc.Arbitrary<infer T> ? T : never;
+
+function eventsOf(plan: Plan): AnyEvent[] {
+  const at = (second: number) => `2025-01-15T12:00:${String(second).padStart(2, '0')}Z`;
+  const missing = 'e'.repeat(64);
+  const nodes: AnyEvent[] = [];
+  plan.nodes.forEach((n, i) => {
+    const parentId =
+      n.link.to === 'root'
+        ? null
+        : n.link.to === 'missing'
+          ? missing
+          : n.link.to === 'earlier' && i > 0
+            ? nodes[n.link.index % i]!.id
+            : undefined;
+    const link = parentId === undefined ? {} : { parent_id: parentId };
+    const kind =
+      n.type === 'tool_called'
+        ? { type: n.type, tool_name: 't', params: { i }, call_id: `c${i}`, ...link }
+        : n.type === 'agent_response'
+          ? {
+              type: n.type,
+              content: `a${i}`,
+              model: 'm',
+              tokens: { input_tokens: 1, output_tokens: 1 },
+              ...link,
+            }
+          : { type: n.type, content: `q${i}`, ...link };
+    nodes.push(createEvent(KEY, 'bot', kind, { timestamp: at(n.second) }));
+  });
+  const heads = plan.heads.map((h) =>
+    createEvent(
+      KEY,
+      'bot',
+      {
+        type: 'head_set',
+        target_id: h.index === null ? missing : nodes[h.index % nodes.length]!.id,
+      },
+      { timestamp: at(h.second) },
+    ),
+  );
+  return [...nodes, ...heads];
+}
+
+describe('branches in the store: fuzz', () => {
+  it('on random trees (disordered times, ties, roots, dangling and later links, heads), every page equals the active path', async () => {
+    await fc.assert(
+      fc.asyncProperty(planArb, async (plan) => {
+        const store = await openTestStore();
+        try {
+          const events = eventsOf(plan);
+          // In two batches, out of order: arrival order must not matter.
+          const half = Math.floor(events.length / 2);
+          await store.append(events.slice(half));
+          await store.append(events.slice(0, half));
+          const p = await store.getProjection(KEY);
+          await expectPagesMatch(store, p, plan.limit);
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

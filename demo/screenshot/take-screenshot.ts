@@ -1,6 +1,7 @@
 /**
  * Stages a conversation in the demo (the seed fixture imported, a chat with a
- * tool call and a reply still streaming, the inspector open) and saves
+ * tool call, a regenerated reply with its ‹ 2/2 › switcher, a reply still
+ * streaming, the inspector open) and saves
  * docs/demo.png for the README.
  */
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,11 @@ test('docs/demo.png', async ({ page }) => {
   await send(page, 'Hi! What can you do?');
   await waitForReplies(page, 1);
   await send(page, 'What is 12 * (7 + 5)?');
+  await waitForReplies(page, 2);
+  // A second version of that reply: a branch, shown with its switcher.
+  const replies = page.locator('#messages li[data-kind="agent_response"]');
+  await replies.last().getByRole('button', { name: 'Write another reply' }).click();
+  await expect(replies.last().locator('.branch-count')).toHaveText('2/2', { timeout: 30_000 });
   await waitForReplies(page, 2);
   await page.getByRole('button', { name: 'Inspector' }).click();
   await send(page, 'How do tabs stay in sync?');

@@ -93,29 +93,95 @@ export function isToolPart(part: UIPart): boolean {
   return part.type === 'dynamic-tool' || part.type.startsWith('tool-');
 }
 
-/** The tool events of a tool part: the call, and the result once there is one. */
+/** The tool-part fields the tool events model; the part's other fields go in their `meta`. */
+const MODELLED = new Set([
+  'type',
+  'toolName',
+  'toolCallId',
+  'state',
+  'input',
+  'output',
+  'errorText',
+  'dynamic',
+]);
+const TOOL_STATES = new Set([
+  'input-streaming',
+  'input-available',
+  'approval-requested',
+  'approval-responded',
+  'output-available',
+  'output-error',
+  'output-denied',
+]);
+
+/**
+ * The state a tool part has from its events (to-ui-messages.ts reads it so):
+ * a result's `meta.state` or its success; else the approval in the call's
+ * `meta`, asked or answered; else `input-available`.
+ */
+export function toolStateOf(
+  approval: unknown,
+  result?: { success: boolean; meta?: { state?: unknown } | undefined },
+): string {
+  if (result)
+    return typeof result.meta?.state === 'string'
+      ? result.meta.state
+      : result.success
+        ? 'output-available'
+        : 'output-error';
+  if (!isRecord(approval)) return 'input-available';
+  return approval.approved === undefined ? 'approval-requested' : 'approval-responded';
+}
+
+/**
+ * The tool events of a tool part: the call, and the result once there is one.
+ * What the events do not model (the approval, `title`, provider metadata,
+ * whether the part is a `dynamic-tool`, a state such as `input-streaming`) is
+ * kept in the call's `meta`, so the part reads back as it was.
+ */
 export function toolKindsOf(part: UIPart, field: string): NodeKindInput[] {
-  const toolName =
-    part.type === 'dynamic-tool' ? str(part, 'toolName', field)! : part.type.slice('tool-'.length);
+  const dynamic = part.type === 'dynamic-tool';
+  const toolName = dynamic ? str(part, 'toolName', field)! : part.type.slice('tool-'.length);
   if (toolName === '') throw validationError(`${field}.type`, 'names no tool');
   const callId = str(part, 'toolCallId', field)!;
   if (callId === '') throw validationError(`${field}.toolCallId`, 'must not be empty');
-  const input = (part.input ?? null) as JsonValue;
-  const kinds: NodeKindInput[] = [
-    { type: 'tool_called', tool_name: toolName, params: input, call_id: callId },
-  ];
-  const result = (value: JsonValue, success: boolean): NodeKindInput => ({
+  const state = part.state;
+  if (state !== undefined && !TOOL_STATES.has(state as string))
+    throw validationError(
+      `${field}.state`,
+      `"${String(state)}" is not a tool state sessionlog stores`,
+    );
+  const meta: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(part))
+    if (!MODELLED.has(key) && value !== undefined) meta[key] = value as JsonValue;
+  if (dynamic) meta.dynamic = part.dynamic !== false;
+  const result = (value: JsonValue, success: boolean, denied = false): NodeKindInput => ({
     type: 'tool_result',
     tool_name: toolName,
     result: value,
     success,
     call_id: callId,
+    ...(denied ? { meta: { state: 'output-denied' } } : {}),
   });
-  if (part.state === 'output-available')
-    kinds.push(result((part.output ?? null) as JsonValue, true));
-  else if (part.state === 'output-error') kinds.push(result(str(part, 'errorText', field)!, false));
-  else if (part.state === 'output-denied') kinds.push(result('denied', false));
-  return kinds;
+  const answer =
+    state === 'output-available'
+      ? result((part.output ?? null) as JsonValue, true)
+      : state === 'output-error'
+        ? result(str(part, 'errorText', field)!, false)
+        : state === 'output-denied'
+          ? result('denied', false, true)
+          : undefined;
+  // A state the events do not give (input-streaming) is kept as well.
+  if (!answer && state !== undefined && state !== toolStateOf(meta.approval))
+    meta.state = state as string;
+  const call: NodeKindInput = {
+    type: 'tool_called',
+    tool_name: toolName,
+    params: (part.input ?? null) as JsonValue,
+    call_id: callId,
+    ...(Object.keys(meta).length > 0 ? { meta } : {}),
+  };
+  return answer ? [call, answer] : [call];
 }
 
 /** The response kind of a run of content parts. */
@@ -156,6 +222,7 @@ export function kindsOfUIMessage(
   const none: StoredUsage = { input_tokens: 0, output_tokens: 0 };
   // Results wait for the end of their step: the SDK streams a step's calls, then their results.
   const results: NodeKindInput[] = [];
+  const callIds = new Set<unknown>();
   const endStep = () => {
     if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
     kinds.push(...results.splice(0));
@@ -171,6 +238,10 @@ export function kindsOfUIMessage(
     if (message.role === 'assistant' && isToolPart(part)) {
       if (content.length > 0) kinds.push(responseKind(content.splice(0), model, none));
       const [call, result] = toolKindsOf(part, at);
+      // A later tool_called of a call id is read as an update of that call: ids must not repeat.
+      if (callIds.has(part.toolCallId))
+        throw validationError(`${at}.toolCallId`, 'repeats a tool call id of this message');
+      callIds.add(part.toolCallId);
       kinds.push(call!);
       if (result) results.push(result);
       return;

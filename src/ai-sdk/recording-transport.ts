@@ -7,21 +7,15 @@
  * truncation. `reconnectToStream` replays the stored draft (replay-stream.ts)
  * and otherwise asks the wrapped transport.
  */
-import { isEventStoreError } from '../errors.js';
+import { validationError } from '../errors.js';
 import { canonicalJson } from '../json.js';
-import type { Projection } from '../projection.js';
 import type { EventStore } from '../store.js';
-import { activePath, type TreeNode } from '../tree.js';
 import { appendUIMessage, type EventSpan } from './append-ui-message.js';
-import {
-  isToolPart,
-  kindsOfUIMessage,
-  type NodeKindInput,
-  toolKindsOf,
-} from './from-ui-message.js';
+import { ChatReads, type StoredNode } from './chat-reads.js';
+import { kindsOfUIMessage, type NodeKindInput } from './from-ui-message.js';
 import { replayDraft } from './replay-stream.js';
 import { ReplyRecorder } from './reply-recorder.js';
-import { groupNodes } from './to-ui-messages.js';
+import { recordToolUpdates } from './tool-updates.js';
 import type {
   ChatTransportLike,
   ReconnectOptions,
@@ -40,27 +34,8 @@ export interface RecordingTransportOptions {
   sessionKeyOf?: (chatId: string) => string;
 }
 
-/** What the store holds of a chat: its nodes, and the span of each UI message on the active path. */
-async function readChat(store: EventStore, key: string) {
-  const spans = new Map<string, EventSpan>();
-  const nodes = new Map<string, TreeNode>();
-  let projection: Projection;
-  try {
-    projection = await store.getProjection(key);
-  } catch (error) {
-    if (isEventStoreError(error, 'not_found')) return { spans, nodes };
-    throw error;
-  }
-  for (const node of projection.nodes) nodes.set(node.id, node);
-  for (const group of groupNodes(activePath(projection))) {
-    const first = group.nodes[0]!.id;
-    spans.set(first, { first, last: group.nodes[group.nodes.length - 1]!.id });
-  }
-  return { spans, nodes };
-}
-
 /** Whether a user message's kind has the text and parts of a stored node. */
-function sameContent(kind: NodeKindInput, node: TreeNode | undefined): boolean {
+function sameContent(kind: NodeKindInput, node: StoredNode | undefined): boolean {
   const content = (k: object) => {
     const { content, parts } = k as { content?: unknown; parts?: unknown };
     return canonicalJson({ content: content ?? null, parts: parts ?? null } as never);
@@ -84,35 +59,65 @@ export function recordingTransport<T extends object>(
   // UI ids this transport recorded under other ids (the SDK makes its own ids for new messages).
   const aliases = new Map<string, EventSpan>();
 
-  /** Records what the store lacks of `messages`; returns the parent of the reply. */
+  /**
+   * Records what the store lacks of `messages`; returns the parent of the
+   * reply. Reads from the newest message back to the newest one the store
+   * has (by id, through the log), so a long chat costs no more than a short one.
+   */
   async function recordMessages(
     key: string,
     messages: readonly UIMessageLike[],
     trigger: SendMessagesOptions<UIMessageLike>['trigger'],
   ): Promise<string | null> {
-    const { spans, nodes } = await readChat(store, key);
-    const drafts = await store.loadDrafts(key);
-    let cursor: string | null = null;
+    if (!Array.isArray(messages)) throw validationError('messages', 'must be an array');
+    const reads = new ChatReads(store, key);
+    const spanOf = async (message: UIMessageLike | undefined, i: number) => {
+      const id = (message as { id?: unknown } | undefined)?.id;
+      if (typeof id !== 'string' || id === '') return undefined; // a validation error when appended
+      const span = aliases.get(id) ?? (await reads.span(id));
+      const other = span ? undefined : await reads.sessionOf(id);
+      if (other !== undefined && other !== key)
+        throw validationError(`messages[${i}].id`, `is a message of another chat ("${other}")`);
+      return span;
+    };
+    let at = messages.length - 1;
+    let known: EventSpan | undefined;
+    for (; at >= 0; at--) {
+      known = await spanOf(messages[at], at);
+      if (known) break;
+    }
+    // `at` is the newest message the store has (-1: none); those after it are new.
+    let from = at + 1;
+    let cursor: string | null = known?.last ?? null;
     let branched = trigger === 'regenerate-message';
-    for (const [i, message] of messages.entries()) {
-      const field = `messages[${i}]`;
-      const known = aliases.get(message.id) ?? spans.get(message.id);
-      const isLast = i === messages.length - 1;
-      if (known && isLast && message.role === 'user') {
-        // The last user message: unchanged (a retry), or edited (useChat keeps an edited message's id).
-        const kinds = kindsOfUIMessage(message, { model, field });
-        if (kinds.length === 1 && sameContent(kinds[0]!, nodes.get(known.first))) {
-          cursor = known.last;
-          continue;
+    const newest = messages[at];
+    if (known && newest && at === messages.length - 1) {
+      const field = `messages[${at}]`;
+      if (newest.role === 'user') {
+        // Unchanged (a retry, a regenerate), or edited: useChat keeps an edited message's id.
+        const kinds = kindsOfUIMessage(newest, { model, field });
+        const node = await reads.node(known.first);
+        if (kinds.length !== 1 || !sameContent(kinds[0]!, node)) {
+          const parent = node && (await reads.parent(node));
+          cursor = parent?.id ?? null;
+          branched = true;
+          from = at;
         }
-        branched = true;
-      } else if (known) {
-        cursor = known.last;
-        if (isLast && message.role === 'assistant')
-          cursor = await recordToolOutputs(key, message, cursor, field);
-        continue;
+      } else if (newest.role === 'assistant') {
+        // Answers given since it was stored: approvals, client-side tool results.
+        const span = await recordToolUpdates(store, key, newest, known, { agentId, field });
+        aliases.set(newest.id, span);
+        cursor = span.last;
       }
-      const span = await appendUIMessage(store, key, message, cursor, { agentId, model, field });
+    }
+    const drafts = from < messages.length ? await store.loadDrafts(key) : [];
+    for (let j = from; j < messages.length; j++) {
+      const message = messages[j]!;
+      const span = await appendUIMessage(store, key, message, cursor, {
+        agentId,
+        model,
+        field: `messages[${j}]`,
+      });
       if (!span) continue;
       aliases.set(message.id, span);
       cursor = span.last;
@@ -124,29 +129,6 @@ export function recordingTransport<T extends object>(
     if (branched && cursor)
       await store.record(key, agentId, { type: 'head_set', target_id: cursor });
     return cursor;
-  }
-
-  /** Results of client-side tools, added to the last assistant message after it was stored. */
-  async function recordToolOutputs(
-    key: string,
-    message: UIMessageLike,
-    cursor: string,
-    field: string,
-  ): Promise<string> {
-    const projection = await store.getProjection(key);
-    const answered = new Set(
-      projection.nodes.flatMap((n) =>
-        n.kind.type === 'tool_result' && n.kind.call_id ? [n.kind.call_id] : [],
-      ),
-    );
-    let last = cursor;
-    for (const [j, part] of message.parts.entries()) {
-      if (!isToolPart(part)) continue;
-      const result = toolKindsOf(part, `${field}.parts[${j}]`)[1];
-      if (result?.type !== 'tool_result' || answered.has(result.call_id ?? '')) continue;
-      last = (await store.record(key, agentId, { ...result, parent_id: last })).id;
-    }
-    return last;
   }
 
   const inner = transport as unknown as ChatTransportLike;

@@ -27,7 +27,7 @@ export async function replayDraft(
       let closed = false;
       const emit = (d: Pick<Draft, 'text' | 'reasoning'>) => {
         for (const field of ['reasoning', 'text'] as const) {
-          const value = d[field];
+          const value = d[field] ?? '';
           if (value.length <= sent[field]) continue;
           if (!open[field]) controller.enqueue({ type: `${field}-start`, id: field });
           open[field] = true;
@@ -65,7 +65,8 @@ export async function replayDraft(
         // Gone: committed (its full text is in the log) or aborted.
         void committedText(store, sessionKey, last).then(
           (text) => {
-            if (text !== undefined) emit({ text, reasoning: last.reasoning });
+            if (text !== undefined)
+              emit({ text, ...(last.reasoning ? { reasoning: last.reasoning } : {}) });
             finish(text === undefined ? 'aborted' : undefined);
           },
           () => finish('aborted'),

@@ -1,16 +1,19 @@
 /**
  * One assistant reply's UI message chunks into the store, as they stream:
  * text and reasoning deltas through a draft (live in other tabs, checkpointed,
- * interrupted if the tab dies), each tool call and result appended as its own
- * event as soon as its chunk is complete, and the response committed on
- * `finish` (or aborted on `abort`/`error`). Text streamed before a tool call
- * is committed as its own response, so the order of text and tools is kept.
+ * interrupted if the tab dies); each tool call, approval request, tool result,
+ * source, file and data part appended as its own event as soon as its chunk
+ * is complete (a part as a response holding just that part); and the response
+ * committed on `finish` (or aborted on `abort`/`error`). Text streamed before
+ * any of those is committed as its own response first, so the order is kept.
  */
 import { validationError } from '../errors.js';
-import type { MessagePart } from '../event.js';
+import type { ToolCalled } from '../event.js';
+import type { JsonValue } from '../json.js';
 import type { EventStore } from '../store.js';
 import type { StreamHandle } from '../stream.js';
-import { messagePartOf, type NodeKindInput } from './from-ui-message.js';
+import { ChatReads } from './chat-reads.js';
+import { messagePartOf, type NodeKindInput, responseKind } from './from-ui-message.js';
 import type { UIChunk, UIPart } from './ui-types.js';
 import { mergeMetadata, modelFromMetadata, type StoredUsage, usageFromMetadata } from './usage.js';
 
@@ -22,6 +25,12 @@ export interface ReplyOptions {
 
 const NO_USAGE: StoredUsage = { input_tokens: 0, output_tokens: 0 };
 
+/** The defined fields of `fields` as a tool event's meta; `undefined` when there are none. */
+function metaOf(fields: Record<string, unknown>): Record<string, JsonValue> | undefined {
+  const meta = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return Object.keys(meta).length > 0 ? (meta as Record<string, JsonValue>) : undefined;
+}
+
 /** Records the chunks of one reply (see the file comment). */
 export class ReplyRecorder {
   readonly #store: EventStore;
@@ -30,8 +39,8 @@ export class ReplyRecorder {
   /** The end of the chain: the next event's parent. */
   #parent: string | null;
   #draft: StreamHandle | undefined;
-  #pending: MessagePart[] = [];
-  readonly #tools = new Map<string, string>();
+  /** The calls of this reply by call id. */
+  readonly #tools = new Map<string, ToolCalled>();
   #metadata: unknown;
   #first: string | undefined;
   #ended = false;
@@ -70,32 +79,60 @@ export class ReplyRecorder {
       case 'source-url':
       case 'source-document':
       case 'file':
-        this.#pending.push(messagePartOf(chunk as UIPart, `chunk(${chunk.type})`)!);
+        await this.#part(chunk);
         return;
       case 'tool-input-available':
       case 'tool-input-error': {
         await this.#flush(NO_USAGE);
-        const name = String(chunk.toolName);
-        const callId = String(chunk.toolCallId);
-        this.#tools.set(callId, name);
-        await this.#append({
+        const call: ToolCalled = {
           type: 'tool_called',
-          tool_name: name,
-          params: (chunk.input ?? null) as never,
-          call_id: callId,
+          tool_name: String(chunk.toolName),
+          params: (chunk.input ?? null) as JsonValue,
+          call_id: String(chunk.toolCallId),
+        };
+        const meta = metaOf({
+          ...(chunk.dynamic === true ? { dynamic: true } : {}),
+          title: chunk.title,
+          toolMetadata: chunk.toolMetadata,
+          providerExecuted: chunk.providerExecuted,
+          callProviderMetadata: chunk.providerMetadata,
         });
-        if (chunk.type === 'tool-input-error') await this.#result(callId, chunk.errorText, false);
+        if (meta) call.meta = meta;
+        this.#tools.set(call.call_id!, call);
+        await this.#append(call);
+        if (chunk.type === 'tool-input-error')
+          await this.#result(call.call_id!, chunk.errorText, false);
+        return;
+      }
+      case 'tool-approval-request': {
+        await this.#flush(NO_USAGE);
+        const call = await this.#callOf(String(chunk.toolCallId));
+        // The approval as the SDK puts it on the part (its chunk fields renamed).
+        const approval = metaOf({
+          id: chunk.approvalId,
+          descriptor: chunk.approvalDescriptor,
+          ...('inputSchemaInput' in chunk ? { inputSchemaInput: chunk.inputSchemaInput } : {}),
+          signature: chunk.signature,
+        });
+        const { meta: _, ...kind } = call;
+        await this.#append({ ...kind, meta: { approval: approval ?? {} } });
         return;
       }
       case 'tool-output-available':
         if (chunk.preliminary === true) return; // only the final output is stored
-        await this.#result(String(chunk.toolCallId), chunk.output ?? null, true);
+        await this.#result(String(chunk.toolCallId), chunk.output ?? null, true, {
+          providerExecuted: chunk.providerExecuted,
+          resultProviderMetadata: chunk.providerMetadata,
+        });
         return;
       case 'tool-output-error':
-        await this.#result(String(chunk.toolCallId), chunk.errorText, false);
+        await this.#result(String(chunk.toolCallId), chunk.errorText, false, {
+          providerExecuted: chunk.providerExecuted,
+          resultProviderMetadata: chunk.providerMetadata,
+        });
         return;
       case 'tool-output-denied':
-        await this.#result(String(chunk.toolCallId), 'denied', false);
+        await this.#result(String(chunk.toolCallId), 'denied', false, { state: 'output-denied' });
         return;
       case 'finish':
         this.#metadata = mergeMetadata(this.#metadata, chunk.messageMetadata);
@@ -107,7 +144,7 @@ export class ReplyRecorder {
         await this.abort();
         return;
       default:
-        if (chunk.type.startsWith('data-') && chunk.transient !== true) this.#data(chunk);
+        if (chunk.type.startsWith('data-') && chunk.transient !== true) await this.#part(chunk);
     }
   }
 
@@ -126,18 +163,13 @@ export class ReplyRecorder {
     this.#ended = true;
   }
 
-  #data(chunk: UIChunk): void {
+  /** A source, file or data part: its own response, after the text streamed before it. */
+  async #part(chunk: UIChunk): Promise<void> {
     const part = messagePartOf(chunk as UIPart, `chunk(${chunk.type})`);
-    if (part?.type !== 'data') return;
-    // A data chunk with the id of an earlier one replaces it, as the SDK reconciles them.
-    const at =
-      part.data_id === undefined
-        ? -1
-        : this.#pending.findIndex(
-            (p) => p.type === 'data' && p.name === part.name && p.data_id === part.data_id,
-          );
-    if (at >= 0) this.#pending[at] = part;
-    else this.#pending.push(part);
+    if (!part) return;
+    await this.#flush(NO_USAGE);
+    const model = modelFromMetadata(this.#metadata) ?? this.#options.model;
+    await this.#append(responseKind([part], model, NO_USAGE));
   }
 
   #stream(): StreamHandle {
@@ -152,40 +184,45 @@ export class ReplyRecorder {
   /** Commits the response streamed so far, if any (or, at the end, one that only carries the usage). */
   async #flush(tokens: StoredUsage, final = false): Promise<void> {
     const usage = tokens.input_tokens + tokens.output_tokens > 0;
-    if (!this.#draft && this.#pending.length === 0 && !(final && usage)) return;
+    if (!this.#draft && !(final && usage)) return;
     const draft = this.#stream();
-    const parts: MessagePart[] = [
-      ...(draft.reasoning ? [{ type: 'reasoning' as const, text: draft.reasoning }] : []),
-      ...this.#pending,
-    ];
+    // The draft's reasoning goes in the response as a reasoning part (the store does it).
     const model = modelFromMetadata(this.#metadata);
-    const event = await draft.done({
-      tokens,
-      ...(parts.length > 0 ? { parts } : {}),
-      ...(model === undefined ? {} : { model }),
-    });
+    const event = await draft.done({ tokens, ...(model === undefined ? {} : { model }) });
     this.#draft = undefined;
-    this.#pending = [];
     this.#advance(event.id);
   }
 
-  async #result(callId: string, value: unknown, success: boolean): Promise<void> {
-    const name = this.#tools.get(callId) ?? (await this.#toolNameOf(callId));
+  async #result(
+    callId: string,
+    value: unknown,
+    success: boolean,
+    meta: Record<string, unknown> = {},
+  ): Promise<void> {
+    await this.#flush(NO_USAGE);
+    const call = await this.#callOf(callId);
+    const extra = metaOf(meta);
     await this.#append({
       type: 'tool_result',
-      tool_name: name,
-      result: (success ? value : typeof value === 'string' ? value : String(value)) as never,
+      tool_name: call.tool_name,
+      result: (success ? value : typeof value === 'string' ? value : String(value)) as JsonValue,
       success,
       call_id: callId,
+      ...(extra ? { meta: extra } : {}),
     });
   }
 
-  /** The tool of a call made before this reply (a client-side tool answered later). */
-  async #toolNameOf(callId: string): Promise<string> {
-    const projection = await this.#store.getProjection(this.#key);
-    for (const node of projection.nodes)
-      if (node.kind.type === 'tool_called' && node.kind.call_id === callId)
-        return node.kind.tool_name;
+  /** The call of a call id: of this reply, or an earlier one of the chat (a tool answered later). */
+  async #callOf(callId: string): Promise<ToolCalled> {
+    const mine = this.#tools.get(callId);
+    if (mine) return mine;
+    const reads = new ChatReads(this.#store, this.#key);
+    // Back along the chain from the end: the call is in this message, or one before it.
+    for (let at = this.#parent && (await reads.node(this.#parent)); at; at = await reads.parent(at))
+      if (at.kind.type === 'tool_called' && at.kind.call_id === callId) {
+        this.#tools.set(callId, at.kind);
+        return at.kind;
+      }
     throw validationError('toolCallId', `names no tool call of this chat: "${callId}"`);
   }
 

@@ -6,9 +6,10 @@
  * as the one message the SDK streamed. A message's id is the id of its first
  * event: stable across tabs and reloads.
  */
-import type { MessagePart, TokenUsage } from '../event.js';
+import type { MessagePart, TokenUsage, ToolCalled } from '../event.js';
 import type { Projection } from '../projection.js';
 import { activePath, type TreeNode } from '../tree.js';
+import { toolStateOf } from './from-ui-message.js';
 import type { UIMessageLike, UIPart } from './ui-types.js';
 
 /** One UI message's nodes on the active path, in order. */
@@ -122,6 +123,38 @@ function errorText(result: unknown): string {
   return typeof result === 'string' ? result : JSON.stringify(result);
 }
 
+/** The tool a tool part calls. */
+const toolNameOf = (part: UIPart) =>
+  part.type === 'dynamic-tool' ? String(part.toolName) : part.type.slice('tool-'.length);
+
+/** A part after those of the message; a data part with the id of an earlier one replaces it, as the SDK does. */
+function addPart(parts: UIPart[], part: UIPart): void {
+  const at =
+    part.type.startsWith('data-') && part.id !== undefined
+      ? parts.findIndex((p) => p.type === part.type && p.id === part.id)
+      : -1;
+  if (at >= 0) parts[at] = part;
+  else parts.push(part);
+}
+
+/** The tool part a call starts: a `dynamic-tool` when its meta says so, its other meta fields as given. */
+function toolPart(kind: ToolCalled, id: string): UIPart {
+  const { dynamic, state, ...rest } = kind.meta ?? {};
+  return {
+    ...(dynamic === undefined
+      ? { type: `tool-${kind.tool_name}` }
+      : {
+          type: 'dynamic-tool',
+          toolName: kind.tool_name,
+          ...(dynamic === false ? { dynamic: false } : {}),
+        }),
+    toolCallId: kind.call_id ?? id,
+    state: typeof state === 'string' ? state : toolStateOf(rest.approval),
+    input: kind.params,
+    ...rest,
+  };
+}
+
 /** The UI message of one group of nodes. */
 export function toUIMessage(group: NodeGroup): UIMessageLike {
   const first = group.nodes[0]!;
@@ -142,21 +175,25 @@ export function toUIMessage(group: NodeGroup): UIMessageLike {
     switch (kind.type) {
       case 'agent_response':
         step();
-        parts.push(...contentParts(kind.content, kind.parts, true));
+        for (const part of contentParts(kind.content, kind.parts, true)) addPart(parts, part);
         metadata = { model: kind.model, totalUsage: usageOf(kind.tokens) };
         break;
       case 'message_sent':
         step();
-        parts.push(...contentParts(kind.content, kind.parts, true));
+        for (const part of contentParts(kind.content, kind.parts, true)) addPart(parts, part);
         break;
       case 'tool_called': {
+        const known = kind.call_id === undefined ? undefined : calls.get(kind.call_id);
+        if (known) {
+          // A later event of the call: what changed since (its approval asked or answered).
+          const { dynamic: _, state, ...rest } = kind.meta ?? {};
+          Object.assign(known, rest);
+          if (!String(known.state).startsWith('output-'))
+            known.state = typeof state === 'string' ? state : toolStateOf(known.approval);
+          break;
+        }
         step();
-        const part: UIPart = {
-          type: `tool-${kind.tool_name}`,
-          toolCallId: kind.call_id ?? node.id,
-          state: 'input-available',
-          input: kind.params,
-        };
+        const part = toolPart(kind, node.id);
         calls.set(kind.call_id ?? `${kind.tool_name}\u0000${calls.size}`, part);
         parts.push(part);
         break;
@@ -167,7 +204,9 @@ export function toUIMessage(group: NodeGroup): UIMessageLike {
         if (!part)
           part = [...calls.values()]
             .reverse()
-            .find((p) => p.type === `tool-${kind.tool_name}` && p.state === 'input-available');
+            .find(
+              (p) => toolNameOf(p) === kind.tool_name && !String(p.state).startsWith('output-'),
+            );
         if (!part) {
           step();
           part = {
@@ -177,13 +216,11 @@ export function toUIMessage(group: NodeGroup): UIMessageLike {
           };
           parts.push(part);
         }
-        if (kind.success) {
-          part.state = 'output-available';
-          part.output = kind.result;
-        } else {
-          part.state = 'output-error';
-          part.errorText = errorText(kind.result);
-        }
+        const { state: _, ...rest } = kind.meta ?? {};
+        Object.assign(part, rest);
+        part.state = toolStateOf(part.approval, kind);
+        if (part.state === 'output-available') part.output = kind.result;
+        else if (part.state === 'output-error') part.errorText = errorText(kind.result);
         stepOpen = false; // the model's next output is a new step, as the SDK streams it
         break;
       }

@@ -14,9 +14,10 @@ import type {
   ThreadHistoryAdapter,
 } from '@assistant-ui/react';
 import { appendUIMessage, type EventSpan } from '../ai-sdk/append-ui-message.js';
-import { isToolPart, kindsOfUIMessage, toolKindsOf } from '../ai-sdk/from-ui-message.js';
+import { kindsOfUIMessage } from '../ai-sdk/from-ui-message.js';
 import { messageTree } from '../ai-sdk/message-tree.js';
 import { toUIMessage } from '../ai-sdk/to-ui-messages.js';
+import { recordToolUpdates } from '../ai-sdk/tool-updates.js';
 import type { UIMessageLike } from '../ai-sdk/ui-types.js';
 import { isEventStoreError, validationError } from '../errors.js';
 import type { Projection } from '../projection.js';
@@ -58,6 +59,18 @@ function aliasesOf(store: EventStore, key: string): Map<string, Promise<EventSpa
   const aliases = sessions.get(key) ?? new Map();
   sessions.set(key, aliases);
   return aliases;
+}
+
+/**
+ * The stored id (its first event's) of a message id assistant-ui shows: the
+ * id itself for a loaded message, the event it was written as for one this
+ * tab appended (waiting for that write). For live-threads.ts.
+ */
+export async function storedIdOf(store: EventStore, key: string, id: string): Promise<string> {
+  const span = await aliasesOf(store, key)
+    .get(id)
+    ?.catch(() => undefined);
+  return span?.first ?? id;
 }
 
 /**
@@ -134,22 +147,13 @@ export function createThreadHistoryAdapter(
     const span = await spanOf(key, id, 'message.id').catch(() => undefined);
     if (!span)
       throw validationError('message.id', `message ${id} was never appended to thread ${key}`);
-    // Events are immutable: what can change is a tool call getting its result.
     kindsOfUIMessage(message, { ...write, field: 'message' }); // validates
-    const projection = await store.getProjection(key);
-    const answered = new Set(
-      projection.nodes.flatMap((n) =>
-        n.kind.type === 'tool_result' && n.kind.call_id ? [n.kind.call_id] : [],
-      ),
-    );
-    let last = span.last;
-    for (const [i, part] of message.parts.entries()) {
-      if (!isToolPart(part)) continue;
-      const result = toolKindsOf(part, `message.parts[${i}]`)[1];
-      if (result?.type !== 'tool_result' || answered.has(result.call_id ?? '')) continue;
-      last = (await store.record(key, write.agentId, { ...result, parent_id: last })).id;
-    }
-    aliasesOf(store, key).set(id, Promise.resolve({ first: span.first, last }));
+    // Events are immutable: what can change is a tool's approval answered or its result added.
+    const updated = await recordToolUpdates(store, key, message, span, {
+      agentId: write.agentId,
+      field: 'message',
+    });
+    aliasesOf(store, key).set(id, Promise.resolve(updated));
   }
 
   return {

@@ -8,10 +8,6 @@ export {
   type ThreadRef,
 } from './history-adapter.js';
 export { ARCHIVED_KEY, CUSTOM_KEY, TITLE_KEY } from './keys.js';
-export {
-  createThreadListAdapter,
-  type ThreadListAdapterOptions,
-  type ThreadMetadata,
-  threadMetadataOf,
-} from './thread-list-adapter.js';
+export { createThreadListAdapter, type ThreadListAdapterOptions } from './thread-list-adapter.js';
 export { threadMessageOfUIMessage, uiMessageOfThreadMessage } from './thread-message.js';
+export { type ThreadMetadata, threadMetadataOf } from './thread-metadata.js';

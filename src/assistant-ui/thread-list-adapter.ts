@@ -14,6 +14,8 @@ import type { EventStore } from '../store.js';
 import type { SessionSummary } from '../summary.js';
 import { createThreadHistoryAdapter } from './history-adapter.js';
 import { ARCHIVED_KEY, CUSTOM_KEY, TITLE_KEY } from './keys.js';
+import { type LiveThreadsHost, useLiveThreads } from './live-threads.js';
+import { threadMetadataOf } from './thread-metadata.js';
 
 /** Options of {@link createThreadListAdapter}. */
 export interface ThreadListAdapterOptions {
@@ -27,33 +29,6 @@ export interface ThreadListAdapterOptions {
   title?: (messages: readonly ThreadMessage[]) => string | Promise<string>;
   /** The `session_started` channel of new threads; default `"web"`. */
   channel?: string;
-}
-
-/** What assistant-ui shows of a thread, from its session's summary. */
-export interface ThreadMetadata {
-  readonly status: 'regular' | 'archived';
-  readonly remoteId: string;
-  readonly externalId?: string | undefined;
-  readonly title?: string | undefined;
-  readonly lastMessageAt?: Date | undefined;
-  readonly custom?: Record<string, unknown> | undefined;
-}
-
-/** The thread metadata of a session summary (see {@link createThreadListAdapter}). */
-export function threadMetadataOf(summary: SessionSummary): ThreadMetadata {
-  const state = summary.customState;
-  const title = state[TITLE_KEY];
-  const custom = state[CUSTOM_KEY];
-  return {
-    status: state[ARCHIVED_KEY] === true ? 'archived' : 'regular',
-    remoteId: summary.sessionKey,
-    title: typeof title === 'string' ? title : undefined,
-    lastMessageAt: summary.lastActivity ? new Date(summary.lastActivity) : undefined,
-    custom:
-      custom !== null && typeof custom === 'object' && !Array.isArray(custom)
-        ? { ...custom }
-        : undefined,
-  };
 }
 
 const MAX_TITLE = 60;
@@ -72,14 +47,21 @@ function defaultTitle(messages: readonly ThreadMessage[]): string {
   return text.length > MAX_TITLE ? `${text.slice(0, MAX_TITLE - 1)}…` : text;
 }
 
-/** The history adapter of the thread assistant-ui renders (a hook: it reads the thread from context). */
-function useThreadHistory(store: EventStore, agentId: string) {
+/**
+ * The adapters of the thread assistant-ui renders (a hook: it reads the thread
+ * from context), kept live across tabs by live-threads.ts.
+ */
+function useThreadAdapters(
+  store: EventStore,
+  agentId: string,
+  live: Omit<LiveThreadsHost, 'history'>,
+) {
   const aui = useAui();
   const current = useRef(aui);
   useEffect(() => {
     current.current = aui;
   });
-  return useMemo(
+  const adapters = useMemo(
     () => ({
       history: createThreadHistoryAdapter(
         store,
@@ -92,6 +74,9 @@ function useThreadHistory(store: EventStore, agentId: string) {
     }),
     [store, agentId],
   );
+  const host = useMemo(() => ({ ...live, history: adapters.history }), [live, adapters]);
+  useLiveThreads(host);
+  return adapters;
 }
 
 /**
@@ -100,6 +85,8 @@ function useThreadHistory(store: EventStore, agentId: string) {
  * `state_changed` events under {@link TITLE_KEY}, {@link ARCHIVED_KEY} and
  * {@link CUSTOM_KEY}; `delete` is `store.deleteSession`. Each thread's history is a
  * {@link createThreadHistoryAdapter} on its session (through `unstable_useAdapters`).
+ * Live across tabs: threads another tab adds, renames, archives or deletes
+ * reload the list, and messages it stores in the open thread appear there.
  */
 export function createThreadListAdapter(
   store: EventStore,
@@ -117,30 +104,46 @@ export function createThreadListAdapter(
     return summary;
   };
   const known = async (key: string): Promise<string> => (await summaryOf(key)).sessionKey;
+  // The live sync holds off while a write of ours is under way (assistant-ui updates its own state).
+  let writes = 0;
+  const own = new Set<string>();
+  const writing =
+    <A extends unknown[], R>(method: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      writes++;
+      try {
+        return await method(...args);
+      } finally {
+        writes--;
+      }
+    };
+  const live = { store, includes, own, busy: () => writes > 0 };
 
   return {
     async list() {
       const summaries = await store.listSummaries();
       return { threads: summaries.filter(includes).map(threadMetadataOf) };
     },
-    async rename(remoteId, newTitle) {
+    rename: writing(async (remoteId: string, newTitle: string) => {
       if (typeof newTitle !== 'string') throw validationError('title', 'must be a string');
       await setState(await known(remoteId), TITLE_KEY, newTitle);
-    },
-    async updateCustom(remoteId, custom) {
+    }),
+    updateCustom: writing(async (remoteId: string, custom: Record<string, unknown> | undefined) => {
       await setState(await known(remoteId), CUSTOM_KEY, (custom ?? null) as JsonValue);
-    },
-    async archive(remoteId) {
+    }),
+    archive: writing(async (remoteId: string) => {
       await setState(await known(remoteId), ARCHIVED_KEY, true);
-    },
-    async unarchive(remoteId) {
+    }),
+    unarchive: writing(async (remoteId: string) => {
       await setState(await known(remoteId), ARCHIVED_KEY, false);
-    },
-    async delete(remoteId) {
-      await store.deleteSession(remoteId);
-    },
-    async initialize(threadId, init) {
+    }),
+    delete: writing(async (remoteId: string) => {
+      // Gone already (deleted in another tab): a second tombstone would only be later, not truer.
+      if (await store.getSummary(remoteId)) await store.deleteSession(remoteId);
+    }),
+    initialize: writing(async (threadId: string, init?: { custom?: Record<string, unknown> }) => {
       const key = sessionKeyOf(threadId);
+      own.add(key);
       await store.record(key, agentId, {
         type: 'session_started',
         channel: options.channel ?? 'web',
@@ -148,21 +151,21 @@ export function createThreadListAdapter(
       });
       if (init?.custom) await setState(key, CUSTOM_KEY, init.custom as JsonValue);
       return { remoteId: key, externalId: undefined };
-    },
-    async generateTitle(remoteId, messages) {
+    }),
+    generateTitle: writing(async (remoteId: string, messages: readonly ThreadMessage[]) => {
       const key = await known(remoteId);
       const title = await makeTitle(messages);
       if (title) await setState(key, TITLE_KEY, title);
       return createAssistantStream((controller) => {
         if (title) controller.appendText(title);
       });
-    },
+    }),
     async fetch(threadId) {
       return threadMetadataOf(await summaryOf(threadId));
     },
     // assistant-ui calls this hook inside each thread: its history follows that thread's session.
     unstable_useAdapters: function useAdapters() {
-      return useThreadHistory(store, agentId);
+      return useThreadAdapters(store, agentId, live);
     },
   };
 }

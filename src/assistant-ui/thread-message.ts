@@ -5,6 +5,7 @@
  * (audio, generative UI) are validation errors, never dropped silently.
  */
 import type { ThreadMessage } from '@assistant-ui/react';
+import { toolStateOf } from '../ai-sdk/from-ui-message.js';
 import type { UIMessageLike, UIPart } from '../ai-sdk/ui-types.js';
 import { validationError } from '../errors.js';
 
@@ -64,20 +65,35 @@ function uiPartsOf(part: Part, field: string): UIPart[] {
         },
       ];
     case 'tool-call': {
-      const done = part.result !== undefined;
+      // The fields the UI part has no place for (artifact, timing, interrupt…) ride along under `assistantUi`.
+      const {
+        type: _,
+        toolCallId,
+        toolName,
+        args,
+        argsText,
+        result,
+        isError,
+        approval,
+        ...rest
+      } = part;
+      const done = result !== undefined;
+      const input = args ?? null;
+      if (argsText !== undefined && argsText !== JSON.stringify(input ?? {}))
+        rest.argsText = argsText;
+      if (done && isError && typeof result !== 'string') rest.errorResult = result;
       return [
         {
-          type: `tool-${String(part.toolName)}`,
-          toolCallId: part.toolCallId,
-          input: part.args ?? null,
-          state: !done ? 'input-available' : part.isError ? 'output-error' : 'output-available',
-          ...(done && !part.isError ? { output: part.result } : {}),
-          ...(done && part.isError
-            ? {
-                errorText:
-                  typeof part.result === 'string' ? part.result : JSON.stringify(part.result),
-              }
+          type: `tool-${String(toolName)}`,
+          toolCallId,
+          input,
+          state: !done ? toolStateOf(approval) : isError ? 'output-error' : 'output-available',
+          ...(done && !isError ? { output: result } : {}),
+          ...(done && isError
+            ? { errorText: typeof result === 'string' ? result : JSON.stringify(result) }
             : {}),
+          ...(approval === undefined ? {} : { approval }),
+          ...(Object.keys(rest).length > 0 ? { assistantUi: rest } : {}),
         },
       ];
     }
@@ -148,17 +164,20 @@ export function threadMessageOfUIMessage(message: UIMessageLike, createdAt: Date
         data: p.data,
         ...(p.id === undefined ? {} : { id: p.id }),
       });
-    else if (p.type.startsWith('tool-')) {
+    else if (p.type.startsWith('tool-') || p.type === 'dynamic-tool') {
+      const { argsText, errorResult, ...extra } = (p.assistantUi ?? {}) as Record<string, unknown>;
       const failed = p.state === 'output-error';
-      const result = failed ? p.errorText : p.output;
+      const result = failed ? (errorResult ?? p.errorText) : p.output;
       content.push({
         type: 'tool-call',
         toolCallId: p.toolCallId,
-        toolName: p.type.slice(5),
+        toolName: p.type === 'dynamic-tool' ? p.toolName : p.type.slice(5),
         args: p.input ?? {},
-        argsText: JSON.stringify(p.input ?? {}),
+        argsText: argsText ?? JSON.stringify(p.input ?? {}),
         ...(result === undefined ? {} : { result }),
         ...(failed ? { isError: true } : {}),
+        ...(p.approval === undefined ? {} : { approval: p.approval }),
+        ...extra,
       });
     }
   }

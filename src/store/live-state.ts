@@ -42,7 +42,7 @@ interface LiveSession {
   /** Bumped when the session is deleted, so a load started before is discarded. */
   epoch: number;
   /** Set while nobody listens: the timer that drops the live state after the grace period. */
-  idle: ReturnType<typeof setTimeout> | undefined;
+  idle?: ReturnType<typeof setTimeout>;
 }
 
 const SESSIONS = 'sessions';
@@ -88,12 +88,11 @@ export class LiveState {
   subscribe(sessionKey: string, listener: Listener<Projection>): () => void {
     let live = this.#live.get(sessionKey);
     if (!live) {
-      live = { key: sessionKey, projection: undefined, epoch: 0, idle: undefined };
+      live = { key: sessionKey, projection: undefined, epoch: 0 };
       this.#live.set(sessionKey, live);
       this.#load(live);
     }
     clearTimeout(live.idle);
-    live.idle = undefined;
     const current = live;
     return this.#projectionListeners.add(sessionKey, listener, () => this.#release(current));
   }
@@ -102,9 +101,9 @@ export class LiveState {
   // kept up to date for a grace period, so a resubscribe (React's, whenever the
   // subscribe function changes) finds it as it was: no reload, no notification.
   #release(live: LiveSession): void {
+    // A resubscribe clears this timer; one that already fired leaves a stale id, which is harmless.
     live.idle = setTimeout(() => {
-      if (!this.#projectionListeners.has(live.key) && this.#live.get(live.key) === live)
-        this.#live.delete(live.key);
+      if (this.#live.get(live.key) === live) this.#live.delete(live.key);
     }, this.#host.graceMs);
   }
 
@@ -246,7 +245,6 @@ export class LiveState {
 
   /** Drops every subscription and all state (the store closed). */
   clear(): void {
-    for (const live of this.#live.values()) clearTimeout(live.idle);
     this.#live.clear();
     this.#projectionListeners.clear();
     this.#summaryListeners.clear();

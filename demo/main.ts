@@ -128,8 +128,7 @@ async function boot(): Promise<void> {
   const syncUrl = import.meta.env.VITE_SESSIONLOG_SYNC;
   if (syncUrl) startSyncPanel(store, syncUrl);
   // The journal (a copy of every commit outside IndexedDB) gives back what the database lacked:
-  // a reset database before the store opens; one a crash left behind at the first write (the
-  // demo asks at once: it wants that notice on load, not at the first message sent).
+  // a reset database before the store opens; one a crash left behind just after (the event).
   const showRestored = (restored: RestoreReport) => {
     if (restored.events + restored.deletions === 0) return;
     notices.show({
@@ -142,7 +141,6 @@ async function boot(): Promise<void> {
     });
   };
   store.on('restored', showRestored);
-  if (!store.restored) void store.journalChecked().catch(() => {});
   if (store.restored) showRestored(store.restored);
   else if (store.wasReset) {
     notices.show({

@@ -290,9 +290,9 @@ export class EventStore {
    * reset by the browser, or lacked recent commits), or `undefined` when it
    * lacked nothing. An app can tell the user, e.g. "restored N events". A
    * database made anew is restored before `openEventStore` resolves; any
-   * other is compared with the journal at the store's first write, or when
-   * asked ({@link journalChecked}); the `restored` event tells when that
-   * restored something.
+   * other is compared with the journal at the store's first write, when
+   * asked ({@link journalChecked}), or a second after the open, whichever
+   * comes first; the `restored` event tells when that restored something.
    */
   get restored(): RestoreReport | undefined {
     return this.#journal.restored;
@@ -300,7 +300,7 @@ export class EventStore {
 
   /**
    * Compares the journal with the database now if that has not been done
-   * (it is at the first write) and resolves, with {@link restored}, once
+   * (it is at the first write, or a second after open) and resolves, with {@link restored}, once
    * whatever it restored is stored: for an app that wants a database left
    * behind by a crash (a commit whose transaction never completed, a power
    * cut's lost seconds) restored before it only reads.

@@ -41,6 +41,18 @@ async function journalBytes(name: string): Promise<Uint8Array> {
   return out;
 }
 
+/** Appends `frame` to the store's one journal file (a frame whose transaction never completed). */
+async function appendFrame(name: string, frame: Uint8Array): Promise<void> {
+  let dir = await navigator.storage.getDirectory();
+  for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
+  const [file] = await Array.fromAsync(dir.keys());
+  const handle = await dir.getFileHandle(file!);
+  const size = (await handle.getFile()).size;
+  const writable = await handle.createWritable({ keepExistingData: true });
+  await writable.write({ type: 'write', position: size, data: frame.buffer as ArrayBuffer });
+  await writable.close();
+}
+
 async function snapshot(store: EventStore, keys: string[]) {
   const out: Record<string, { ids: string[]; summary: unknown }> = {};
   for (const key of keys) {
@@ -255,18 +267,7 @@ describe('journal', () => {
     // The next commit's frame reaches the journal, its transaction never completes.
     const lost = conversation(store, key, 'lost', 2);
     await store.close();
-    let dir = await navigator.storage.getDirectory();
-    for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
-    const [file] = await Array.fromAsync(dir.keys());
-    const handle = await dir.getFileHandle(file!);
-    const size = (await handle.getFile()).size;
-    const writable = await handle.createWritable({ keepExistingData: true });
-    await writable.write({
-      type: 'write',
-      position: size,
-      data: encodeFrame({ c: lost }).buffer as ArrayBuffer,
-    });
-    await writable.close();
+    await appendFrame(name, encodeFrame({ c: lost }));
 
     const reopened = await open(name);
     const events: RestoreReport[] = [];
@@ -285,6 +286,23 @@ describe('journal', () => {
     const again = await open(name);
     expect(await again.journalChecked()).toBeUndefined(); // nothing twice
     await again.destroy();
+  });
+
+  it('a store that only reads is checked soon after open: a partial loss comes back with a restored event', async () => {
+    const name = uniqueName('journal-read-only');
+    const key = mainSessionKey('read-only');
+    const store = await open(name);
+    await store.append(conversation(store, key, 'kept', 1));
+    const lost = conversation(store, key, 'lost', 2);
+    await store.close();
+    await appendFrame(name, encodeFrame({ c: lost }));
+
+    const reader = await open(name);
+    const report = await new Promise<RestoreReport>((resolve) => reader.on('restored', resolve));
+    expect(report).toEqual({ events: lost.length, deletions: 0, damaged: 0, reset: false });
+    const stored = (await reader.getEvents(key)).map((e) => e.id);
+    for (const e of lost) expect(stored).toContain(e.id);
+    await reader.destroy();
   });
 
   it('reports damage met while restoring as corrupt, with the file and offset', async () => {

@@ -181,8 +181,13 @@ test('a tab frozen with its own commit in flight: other tabs wait, nothing is lo
     const frozenFor = Date.now() - started;
     await setState(cdp, 'active');
     const ms = await pending;
+    // Polled on a timer: requestAnimationFrame (the default) may not run in this page after
+    // the CDP freeze, and B's appends can still be finishing here (its journal worker starts
+    // with its first write).
     await b.waitForFunction(
       () => (window as unknown as { outcomes: string[] }).outcomes.length === 300,
+      undefined,
+      { polling: 100 },
     );
     const outcomes = await b.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes);
     expect(new Set(outcomes)).toEqual(new Set(['ok']));

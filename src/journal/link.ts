@@ -211,6 +211,10 @@ export class JournalLink implements CommitJournal {
       if (behind.length === 0) {
         releaseDead(probe, probe.own);
         this.#deferred = probe;
+        // Nothing to restore: load the journal's code and start its worker now, in the
+        // background (this runs after the open, or at the first write anyway), so that the
+        // first write does not wait for them.
+        void this.#ready();
         return;
       }
       this.#restoring = true;

@@ -12,6 +12,7 @@ import {
   type EventStore,
   estimateStorage,
   openEventStore,
+  type RestoreReport,
   requestPersistentStorage,
   type SessionSummary,
   sessionKey,
@@ -126,9 +127,10 @@ async function boot(): Promise<void> {
   // `npm run demo:sync` serves a sync server at this path (docs/sync.md).
   const syncUrl = import.meta.env.VITE_SESSIONLOG_SYNC;
   if (syncUrl) startSyncPanel(store, syncUrl);
-  const restored = store.restored;
-  if (restored && restored.events + restored.deletions > 0) {
-    // The journal (a copy of every commit outside IndexedDB) gave back what the database lacked.
+  // The journal (a copy of every commit outside IndexedDB) gives back what the database lacked:
+  // a reset database before the store opens; one a crash left behind just after (the event).
+  const showRestored = (restored: RestoreReport) => {
+    if (restored.events + restored.deletions === 0) return;
     notices.show({
       id: 'restored',
       level: 'info',
@@ -137,7 +139,10 @@ async function boot(): Promise<void> {
         : `Restored ${restored.events} events the database had lost`,
       detail: `Your chats are back from sessionlog's journal${restored.deletions ? ` (${restored.deletions} deleted chats stay deleted)` : ''}${restored.damaged ? `; ${restored.damaged} damaged journal records were skipped` : ''}.`,
     });
-  } else if (store.wasReset) {
+  };
+  store.on('restored', showRestored);
+  if (store.restored) showRestored(store.restored);
+  else if (store.wasReset) {
     notices.show({
       id: 'reset',
       level: 'warn',

@@ -76,6 +76,7 @@ export type {
   Cursor,
   DeleteOptions,
   Durability,
+  JournalOptions,
   LocalChanges,
   MessagePage,
   MessageQuery,

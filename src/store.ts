@@ -21,6 +21,7 @@ import { destroyEventStore } from './journal/destroy.js';
 import type { JournalCheck, JournalStatus, RestoreReport } from './journal/journal.js';
 import { JournalLink } from './journal/link.js';
 import { type Projection, project } from './projection.js';
+import type { MetaRecord } from './schema.js';
 import { type BranchHost, edit, regenerate, setHead } from './store/branches.js';
 import { Committer } from './store/committer.js';
 import { Connection, defaultFactory, toStoreError } from './store/connection.js';
@@ -127,16 +128,18 @@ export class EventStore {
         appendRestored: (events) =>
           this.#committer.append(events, this.durability, undefined, true),
         readCommit: (seq) => this.#log.commit(seq),
+        readMeta: () => run((db) => db.get('meta', 'state') as Promise<MetaRecord>),
         restoredDeletions: (tombstones) => {
           for (const tombstone of tombstones) this.#tabs?.postDelete(tombstone);
           this.#live.schedule(async () => {
             await this.#live.catchUp();
           });
         },
+        restored: (report) => this.#emit('restored', report),
         corrupt: (corrupt) => this.#emit('corrupt', corrupt),
         error: (error) => this.#emit('error', error),
       },
-      options.journal !== false,
+      options.journal,
     );
     this.#committer = new Committer({
       run,
@@ -217,9 +220,17 @@ export class EventStore {
     this.#page = new PageLifecycle(catchUp);
   }
 
-  /** Opens the database, then the journal (restoring from it what the database lacks). */
+  /**
+   * Opens the database, then the journal (restoring from it what the database
+   * lacks); the journal's directory is looked at while the database opens.
+   */
   async #openAll(): Promise<void> {
-    await this.#open();
+    try {
+      await this.#open();
+    } catch (error) {
+      void this.#journal.close(); // lets go of the segments it found
+      throw error;
+    }
     await this.#journal.open(await this.#connection.ready, this.wasReset);
   }
 
@@ -278,9 +289,26 @@ export class EventStore {
   /**
    * What opening this store restored from the journal (the database had been
    * reset by the browser, or lacked recent commits), or `undefined` when it
-   * lacked nothing. An app can tell the user, e.g. "restored N events".
+   * lacked nothing. An app can tell the user, e.g. "restored N events". A
+   * database made anew is restored before `openEventStore` resolves; any
+   * other is compared with the journal at the store's first write, when
+   * asked ({@link journalChecked}), or a second after the open, whichever
+   * comes first; the `restored` event tells when that restored something.
    */
   get restored(): RestoreReport | undefined {
+    return this.#journal.restored;
+  }
+
+  /**
+   * Compares the journal with the database now if that has not been done
+   * (it is at the first write, or a second after open) and resolves, with {@link restored}, once
+   * whatever it restored is stored: for an app that wants a database left
+   * behind by a crash (a commit whose transaction never completed, a power
+   * cut's lost seconds) restored before it only reads.
+   */
+  async journalChecked(): Promise<RestoreReport | undefined> {
+    await this.ready;
+    await this.#journal.check();
     return this.#journal.restored;
   }
 
@@ -331,6 +359,9 @@ export class EventStore {
     clearDrafts?: string[],
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(this.#connection.unusable());
+    // The first write waits for the journal's check: a restore from it commits first.
+    const checking = this.#journal.beforeWrite();
+    if (checking) return checking.then(() => this.#appendChecked(input, durability, clearDrafts));
     return this.#committer.append(input, durability, clearDrafts);
   }
 

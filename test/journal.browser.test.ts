@@ -14,7 +14,9 @@ import {
   mainSessionKey,
   openEventStore,
   project,
+  type RestoreReport,
 } from '../src/index.js';
+import { encodeFrame } from '../src/journal/frame.js';
 import { journalPath } from '../src/journal/segments.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
 import { conversation, withPatched } from './store-helpers.js';
@@ -37,6 +39,18 @@ async function journalBytes(name: string): Promise<Uint8Array> {
     at += p.length;
   }
   return out;
+}
+
+/** Appends `frame` to the store's one journal file (a frame whose transaction never completed). */
+async function appendFrame(name: string, frame: Uint8Array): Promise<void> {
+  let dir = await navigator.storage.getDirectory();
+  for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
+  const [file] = await Array.fromAsync(dir.keys());
+  const handle = await dir.getFileHandle(file!);
+  const size = (await handle.getFile()).size;
+  const writable = await handle.createWritable({ keepExistingData: true });
+  await writable.write({ type: 'write', position: size, data: frame.buffer as ArrayBuffer });
+  await writable.close();
 }
 
 async function snapshot(store: EventStore, keys: string[]) {
@@ -166,6 +180,41 @@ describe('journal', () => {
     await fresh.destroy();
   });
 
+  it("journal: { flush: 'never' } spares strict commits the journal's flush, and still restores", async () => {
+    await expect(
+      openEventStore({ name: uniqueName('bad'), journal: { flush: 'always' as 'never' } }),
+    ).rejects.toMatchObject({ code: 'validation', field: 'journal.flush' });
+    await expect(
+      openEventStore({ name: uniqueName('bad'), journal: 'yes' as unknown as boolean }),
+    ).rejects.toMatchObject({ code: 'validation', field: 'journal' });
+    const flushes = async (journal: { flush: 'strict' | 'never' }) => {
+      const name = uniqueName('journal-flush');
+      const key = mainSessionKey('flush');
+      const store = await openEventStore({ name, crossTab: false, durability: 'strict', journal });
+      await store.append(conversation(store, key, 'first', 1)); // starts the journal worker
+      const seen: boolean[] = [];
+      await withPatched(
+        Worker.prototype as unknown as Record<'postMessage', unknown>,
+        'postMessage',
+        (original) =>
+          function (this: Worker, ...args: unknown[]) {
+            const request = args[0] as { op?: string; flush?: boolean };
+            if (request?.op === 'write') seen.push(request.flush === true);
+            return original.apply(this, args);
+          },
+        () => store.append(conversation(store, key, 'second', 2)),
+      );
+      await store.close();
+      await deleteDatabase(name);
+      const restored = await open(name);
+      const events = restored.restored?.events;
+      await restored.destroy();
+      return { seen, events };
+    };
+    expect(await flushes({ flush: 'strict' })).toEqual({ seen: [true], events: 16 });
+    expect(await flushes({ flush: 'never' })).toEqual({ seen: [false], events: 16 });
+  });
+
   it('two stores on one database write two segments, merged on restore', async () => {
     const name = uniqueName('journal-two');
     const key = mainSessionKey('two');
@@ -208,6 +257,52 @@ describe('journal', () => {
     expect(restored.restored).toMatchObject({ events: 16, damaged: 1 });
     expect((await restored.getEvents(key)).some((e) => e.agent_id === 'b1')).toBe(false);
     await restored.destroy();
+  });
+
+  it('a database behind its journal (a crash between the two writes) is restored just after open', async () => {
+    const name = uniqueName('journal-behind');
+    const key = mainSessionKey('behind');
+    const store = await open(name);
+    await store.append(conversation(store, key, 'kept', 1));
+    // The next commit's frame reaches the journal, its transaction never completes.
+    const lost = conversation(store, key, 'lost', 2);
+    await store.close();
+    await appendFrame(name, encodeFrame({ c: lost }));
+
+    const reopened = await open(name);
+    const events: RestoreReport[] = [];
+    reopened.on('restored', (report) => events.push(report));
+    // An append made at once waits for the restore, which commits first.
+    const later = conversation(reopened, key, 'later', 3);
+    await reopened.append(later);
+    const report = await reopened.journalChecked();
+    expect(report).toEqual({ events: lost.length, deletions: 0, damaged: 0, reset: false });
+    expect(reopened.restored).toEqual(report);
+    expect(events).toEqual([report]);
+    const stored = (await reopened.getEvents(key)).map((e) => e.id);
+    for (const e of [...lost, ...later]) expect(stored).toContain(e.id);
+    await reopened.close();
+
+    const again = await open(name);
+    expect(await again.journalChecked()).toBeUndefined(); // nothing twice
+    await again.destroy();
+  });
+
+  it('a store that only reads is checked soon after open: a partial loss comes back with a restored event', async () => {
+    const name = uniqueName('journal-read-only');
+    const key = mainSessionKey('read-only');
+    const store = await open(name);
+    await store.append(conversation(store, key, 'kept', 1));
+    const lost = conversation(store, key, 'lost', 2);
+    await store.close();
+    await appendFrame(name, encodeFrame({ c: lost }));
+
+    const reader = await open(name);
+    const report = await new Promise<RestoreReport>((resolve) => reader.on('restored', resolve));
+    expect(report).toEqual({ events: lost.length, deletions: 0, damaged: 0, reset: false });
+    const stored = (await reader.getEvents(key)).map((e) => e.id);
+    for (const e of lost) expect(stored).toContain(e.id);
+    await reader.destroy();
   });
 
   it('reports damage met while restoring as corrupt, with the file and offset', async () => {

@@ -137,6 +137,9 @@ test(`browser SIGKILLed ${KILLS}× while relaxed and strict stores append: every
             for (const durability of modes) {
               const name = `kill-${durability}`;
               const check = await window.sessionlog.openEventStore({ name, durability });
+              // A database that was not made anew is compared with the journal at the first
+              // write; this store only reads, so it asks (a restore is then done before the audit).
+              await check.journalChecked();
               const audit = await window.kit.audit(check, keys);
               const live = await window.kit.live(check, keys, 30_000);
               await check.close();
@@ -441,6 +444,9 @@ async function readBoth(page: Page) {
           name: `wipe-${durability}`,
           durability,
         });
+        // As an app that wants a crash's leftovers restored before it reads (what the
+        // comparison reports is not counted below, as a report made during open is not).
+        await store.journalChecked();
         const corrupt: string[] = [];
         store.on('corrupt', (c) => corrupt.push(`${c.store} ${c.key}`));
         const audit = await window.kit.audit(store, keys);

@@ -181,8 +181,13 @@ test('a tab frozen with its own commit in flight: other tabs wait, nothing is lo
     const frozenFor = Date.now() - started;
     await setState(cdp, 'active');
     const ms = await pending;
+    // Polled on a timer: requestAnimationFrame (the default) may not run in this page after
+    // the CDP freeze, and B's appends can still be finishing here (its journal worker starts
+    // with its first write).
     await b.waitForFunction(
       () => (window as unknown as { outcomes: string[] }).outcomes.length === 300,
+      undefined,
+      { polling: 100 },
     );
     const outcomes = await b.evaluate(() => (window as unknown as { outcomes: string[] }).outcomes);
     expect(new Set(outcomes)).toEqual(new Set(['ok']));
@@ -212,8 +217,9 @@ test('back/forward cache: a restored tab catches up from the log; a tab evicted 
     const a = await openPage(bare.context);
     const quiet = await openPage(bare.context);
     const b = await openPage(bare.context);
-    // Without the journal: its segment lock makes Chromium evict a cached page when another
-    // tab's deletion asks for the locks (WebLocksContention), a known limit (docs/durability.md).
+    // Without the journal: with it, a cached page holding its journal segment is evicted
+    // (WebLocksContention) as soon as another tab writes, although no store asks for a lock
+    // another holds (locks.query() first); a known limit (docs/durability.md).
     await openStore(a, name, true, false);
     await openStore(quiet, name, false, false);
     await openStore(b, name, true, false);

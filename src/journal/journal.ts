@@ -7,11 +7,14 @@
  * one frame per group commit through the page's journal worker, concurrently
  * with the IndexedDB transaction; a refused transaction is journaled as such
  * before its callers hear of it, and deletions are journaled as tombstones.
- * On open, the segments whose writers are gone are read from the watermark
- * the database keeps for each (normally the last frame only), and whatever
- * the database lacks is handed back to the store to replay.
+ * A store loads this module only when its journal has something to restore
+ * (src/journal/probe.ts tells, from file sizes and the database's watermarks)
+ * or at its first write: the segments to restore from are read from their
+ * watermarks, and whatever the database lacks is handed back to the store to
+ * replay.
  */
 import { type DecodedFrame, decodeFrames, encodeFrame } from './frame.js';
+import { type DeadSegment, type JournalProbe, releaseDead } from './probe.js';
 import {
   addTombstones,
   commitBatches,
@@ -23,13 +26,11 @@ import {
 import {
   directory,
   journalPath,
-  journalUnsupported,
   listSegments,
   readFrom,
-  type SegmentFile,
   segmentFile,
   segmentLock,
-  takeLock,
+  takeFreeLocks,
 } from './segments.js';
 import { journalWorker, type WorkerClient } from './worker-client.js';
 
@@ -67,8 +68,6 @@ export interface RestoreReport {
 export interface JournalHost {
   /** Database name. */
   name: string;
-  /** Whether to tell other tabs' journals of deletions (a store opened with `crossTab: false` posts nothing). */
-  crossTab: boolean;
   /** The watermarks stored in the database, per segment number. */
   watermarks: Readonly<Record<string, Watermark>>;
   /** Applies deletions (session key → timestamp) the database lacks; resolves to how many it applied. */
@@ -109,17 +108,6 @@ export interface JournalCheck {
 /** Events replayed per transaction when restoring. */
 const RESTORE_BATCH = 2000;
 
-/** A segment found on open whose writer is gone, locked by this store. */
-interface DeadSegment {
-  segment: number;
-  files: SegmentFile[];
-  release: () => void;
-  /** Where its last file's valid frames end. */
-  end: number;
-  /** Its last file's size. */
-  size: number;
-}
-
 /** A store's journal. Open with {@link Journal.open}. */
 export class Journal {
   readonly #host: JournalHost;
@@ -132,7 +120,6 @@ export class Journal {
   #end: number;
   readonly #inflight = new Set<Promise<void>>();
   #compacting: Promise<void> | undefined;
-  #channel: BroadcastChannel | undefined;
   #closed = false;
 
   private constructor(
@@ -148,57 +135,28 @@ export class Journal {
     this.#file = segmentFile(own.segment, own.gen);
     this.#end = own.end;
     this.#release = own.release;
-    if (host.crossTab && typeof BroadcastChannel !== 'undefined') {
-      // Another store deleted a session: drop its records from this segment too. (Without
-      // the channel a segment keeps them until its next compaction; the journaled tombstone
-      // still keeps them from being restored.)
-      this.#channel = new BroadcastChannel(`sessionlog-journal:${host.name}`);
-      this.#channel.onmessage = (event: MessageEvent<{ d?: unknown; ts?: unknown }>) => {
-        const { d, ts } = event.data ?? {};
-        if (typeof d === 'string' && typeof ts === 'string')
-          void this.compact(new Map([[d, ts]])).catch(() => {});
-      };
-    }
   }
 
   /**
-   * Opens the journal of `host.name`: restores into the database what the
-   * segments of stores that are gone hold and the database lacks, then takes
-   * a segment to write. `reason` says why there is no journal.
+   * Opens the journal of `host.name` as `probe` found it: restores into the
+   * database what the segments of `behind` hold and the database lacks, then
+   * takes the probe's own segment to write (the other dead ones are let go).
    */
   static async open(
     host: JournalHost,
+    probe: JournalProbe,
+    behind: readonly DeadSegment[],
     options: { reset: boolean },
-  ): Promise<{ journal?: Journal; restored?: RestoreReport; reason?: string }> {
-    const unsupported = journalUnsupported();
-    if (unsupported) return { reason: unsupported };
-    const worker = journalWorker();
-    const dir = (await directory(journalPath(host.name), true))!;
-    const found = await listSegments(dir);
-    const dead: DeadSegment[] = [];
-    for (const [segment, files] of found) {
-      const release = await takeLock(segmentLock(host.name, segment));
-      if (release) dead.push({ segment, files, release, end: 0, size: 0 });
-    }
-    let restored: RestoreReport | undefined;
-    let lost: number[];
+  ): Promise<{ journal: Journal; restored?: RestoreReport }> {
+    const { own } = probe;
     try {
-      ({ report: restored, lost } = await restore(host, dir, dead, options.reset));
-      // Write to the first free segment; a new one if every segment is in use.
-      let own: DeadSegment | undefined = dead.shift();
-      for (const other of dead) other.release();
-      let gen = 0;
-      if (own) {
-        const last = own.files[own.files.length - 1]!;
-        gen = last.gen;
-      } else {
-        for (let segment = 0; !own; segment++) {
-          if (found.has(segment)) continue;
-          const release = await takeLock(segmentLock(host.name, segment));
-          if (release) own = { segment, files: [], release, end: 0, size: 0 };
-        }
-      }
-      const journal = new Journal(host, worker, { ...own, gen, release: own.release });
+      const dir = behind.length > 0 ? await directory(journalPath(host.name), false) : undefined;
+      const { report: restored, lost } = dir
+        ? await restore(host, dir, behind, options.reset)
+        : { report: undefined, lost: [] };
+      releaseDead(probe, own);
+      const gen = own.files[own.files.length - 1]?.gen ?? 0;
+      const journal = new Journal(host, journalWorker(), { ...own, gen });
       await journal.#start(own);
       for (const seq of lost) {
         const events = await host.readCommit(seq);
@@ -209,7 +167,7 @@ export class Journal {
       }
       return { journal, ...(restored ? { restored } : {}) };
     } catch (error) {
-      for (const d of dead) d.release();
+      releaseDead(probe, undefined);
       throw error;
     }
   }
@@ -277,8 +235,13 @@ export class Journal {
       written,
       refuse: async () => {
         try {
-          await written.catch(() => {});
-          if (at >= 0) await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
+          // A frame that was not written needs no refusal (its offset is reused).
+          const wrote = await written.then(
+            () => true,
+            () => false,
+          );
+          if (wrote && at >= 0)
+            await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
         } finally {
           finish();
         }
@@ -288,23 +251,35 @@ export class Journal {
   }
 
   /**
-   * Journals a session's deletion, then drops the session's earlier records
-   * from this store's segment and asks the other writing stores to do the same.
+   * Journals a session's deletion (then `announce`s it, for the other writing
+   * stores to drop the session too), and drops the session's earlier records
+   * from this store's segment and from the segments whose writers are gone.
    */
-  async deleted(sessionKey: string, timestamp: string, strict: boolean): Promise<void> {
+  async deleted(
+    sessionKey: string,
+    timestamp: string,
+    strict: boolean,
+    announce: () => void,
+  ): Promise<void> {
     await this.#compacting;
     const record = { d: sessionKey, ts: timestamp } satisfies JournalRecord;
     await this.#write(encodeFrame(record), strict);
-    this.#channel?.postMessage(record);
+    announce();
     const tombstones = new Map([[sessionKey, timestamp]]);
-    await this.compact(tombstones);
-    await compactDead(
-      this.#host.name,
-      this.#worker,
-      this.#segment,
-      tombstones,
-      this.#host.reportDamaged,
-    );
+    try {
+      await this.compact(tombstones);
+      await compactDead(
+        this.#host.name,
+        this.#worker,
+        this.#segment,
+        tombstones,
+        this.#host.reportDamaged,
+      );
+    } catch (error) {
+      // A full quota leaves no room for the compacted copy: the segments keep the
+      // session's records until a later compaction; the tombstone keeps them from being restored.
+      if ((error as { name?: string } | null)?.name !== 'QuotaExceededError') throw error;
+    }
   }
 
   /**
@@ -349,12 +324,16 @@ export class Journal {
 
   #write(frame: Uint8Array, strict: boolean): Promise<void> {
     const at = this.#end;
-    this.#end += frame.length;
+    const end = at + frame.length;
+    this.#end = end;
     const bytes = frame.buffer as ArrayBuffer;
-    return this.#worker.send(
-      { op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict },
-      [bytes],
-    );
+    return this.#worker
+      .send({ op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict }, [bytes])
+      .catch((error: unknown) => {
+        // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
+        if (this.#end === end) this.#end = at;
+        throw error;
+      });
   }
 
   /**
@@ -368,11 +347,15 @@ export class Journal {
     const check: JournalCheck = { files: 0, records: 0, damaged: 0 };
     const dir = await directory(this.#dir, false);
     if (!dir) return check;
-    for (const [segment, files] of await listSegments(dir)) {
-      const own = segment === this.#segment;
-      const release = own ? undefined : await takeLock(segmentLock(this.#host.name, segment));
-      if (!own && !release) continue;
-      try {
+    const segments = await listSegments(dir);
+    const name = (segment: number) => segmentLock(this.#host.name, segment);
+    const locks = await takeFreeLocks(
+      [...segments.keys()].filter((s) => s !== this.#segment).map(name),
+    );
+    try {
+      for (const [segment, files] of segments) {
+        const own = segment === this.#segment;
+        if (!own && !locks.has(name(segment))) continue;
         for (const { file } of files) {
           const bytes =
             own && file === this.#file
@@ -391,9 +374,9 @@ export class Journal {
           check.records += decoded.frames.length;
           check.damaged += decoded.damaged.length;
         }
-      } finally {
-        release?.();
       }
+    } finally {
+      for (const release of locks.values()) release();
     }
     return check;
   }
@@ -402,7 +385,6 @@ export class Journal {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#channel?.close();
     await this.#compacting?.catch(() => {});
     await Promise.all(this.#inflight);
     await this.#worker.send({ op: 'close', dir: this.#dir, file: this.#file }).catch(() => {});
@@ -417,7 +399,7 @@ export class Journal {
 async function restore(
   host: JournalHost,
   dir: FileSystemDirectoryHandle,
-  dead: DeadSegment[],
+  dead: readonly DeadSegment[],
   reset: boolean,
 ): Promise<{ report?: RestoreReport; lost: number[] }> {
   const frames: DecodedFrame<unknown>[][] = [];
@@ -501,11 +483,13 @@ async function compactDead(
   const path = journalPath(name);
   const dir = await directory(path, false);
   if (!dir) return;
-  for (const [segment, files] of await listSegments(dir)) {
-    if (segment === own) continue;
-    const release = await takeLock(segmentLock(name, segment));
-    if (!release) continue;
-    try {
+  const segments = await listSegments(dir);
+  const locks = await takeFreeLocks(
+    [...segments.keys()].filter((s) => s !== own).map((s) => segmentLock(name, s)),
+  );
+  try {
+    for (const [segment, files] of segments) {
+      if (!locks.has(segmentLock(name, segment))) continue;
       const frames: DecodedFrame<unknown>[][] = [];
       for (const { file } of files) {
         const decoded = decodeFrames((await readFrom(dir, file, 0)).bytes);
@@ -524,8 +508,8 @@ async function compactDead(
         files.map((f) => f.file),
         false,
       );
-    } finally {
-      release();
     }
+  } finally {
+    for (const release of locks.values()) release();
   }
 }

@@ -3,21 +3,28 @@
  * restoring from it, the commit path's three hooks (begin a frame with the
  * transaction, record a refusal, wait for the write), deletions, and going on
  * without a journal when one cannot be kept or a write fails.
+ *
+ * Opening costs little: the journal's directory is looked at while IndexedDB
+ * opens (src/journal/probe.ts), and the journal's code (a chunk of its own)
+ * and worker are loaded only when there is something to restore, or else at
+ * the first write.
  */
-import { EventStoreError } from '../errors.js';
+import { EventStoreError, validationError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
 import type { MetaRecord, TombstoneRecord } from '../schema.js';
 import type { Db } from '../store/connection.js';
 import { toStoreError } from '../store/connection.js';
-import type { CorruptRecord, Durability } from '../store/types.js';
-import {
+import type { CorruptRecord, Durability, JournalOptions } from '../store/types.js';
+import type {
   Journal,
-  type JournalCheck,
-  type JournalStatus,
-  type JournalTicket,
-  type RestoreReport,
+  JournalCheck,
+  JournalHost,
+  JournalStatus,
+  JournalTicket,
+  RestoreReport,
 } from './journal.js';
-import { restoreDeletions, saveWatermarks } from './replay.js';
+import { type JournalProbe, probeJournal, releaseDead, segmentBehind } from './probe.js';
+import { journalUnsupported } from './segments.js';
 
 /** What the link needs from its store. */
 export interface JournalLinkHost {
@@ -30,8 +37,12 @@ export interface JournalLinkHost {
   parse(value: unknown): AnyEvent;
   /** Appends events restored from the journal through the group commit, without journaling them again. */
   appendRestored(events: AnyEvent[]): Promise<{ added: unknown[] }>;
+  /** The database's `meta` record now. */
+  readMeta(): Promise<MetaRecord>;
   /** The events stored by commit `seq`. */
   readCommit(seq: number): Promise<AnyEvent[]>;
+  /** The journal restored what the database lacked (the `restored` store event). */
+  restored(report: RestoreReport): void;
   /** Deletions were restored: tell the other tabs and catch up. */
   restoredDeletions(tombstones: TombstoneRecord[]): void;
   corrupt(record: CorruptRecord): void;
@@ -40,8 +51,14 @@ export interface JournalLinkHost {
 
 /** The commit path's view of the journal (used by the committer). */
 export interface CommitJournal {
-  /** Starts journaling a group commit's events, concurrently with its transaction. */
-  begin(events: readonly AnyEvent[], durability: Durability): JournalTicket | undefined;
+  /**
+   * Starts journaling a group commit's events, concurrently with its
+   * transaction (a promise only while the journal's code loads, at the first write).
+   */
+  begin(
+    events: readonly AnyEvent[],
+    durability: Durability,
+  ): JournalTicket | undefined | Promise<JournalTicket | undefined>;
   /** The transaction was refused: journal that before its callers hear of it. */
   refused(ticket: JournalTicket | undefined): Promise<void>;
   /** The transaction completed: wait for the frame's write. */
@@ -62,16 +79,57 @@ export function nextMeta(
   };
 }
 
+/**
+ * How long after an open (of a database not made anew) the journal is
+ * compared with it, unless a write or the app asks first: past a cold
+ * open's first reads (about 0.1 s for 1,000 summaries).
+ */
+export const CHECK_AFTER_MS = 1000;
+
+/** A deletion announced to the other tabs' journals. */
+interface DeletionMessage {
+  d?: unknown;
+  ts?: unknown;
+}
+
 /** A store's journal, or the lack of one. */
 export class JournalLink implements CommitJournal {
   readonly #host: JournalLinkHost;
+  /** Whether a journal can be kept here and is wanted. */
+  readonly #enabled: boolean;
+  /** Whether a strict commit's frame is flushed too (`journal: { flush }`). */
+  readonly #flushStrict: boolean = true;
+  /** Found by the check, not loaded yet: nothing to restore, no write yet. */
+  #deferred: JournalProbe | undefined;
+  #loading: Promise<Journal | undefined> | undefined;
   #journal: Journal | undefined;
+  #restoring = false;
+  /** The comparison of journal and database, once started (see `check`). */
+  #checking: Promise<void> | undefined;
+  #checked = false;
+  /** The check due soon after open (see `open`). */
+  #soon: ReturnType<typeof setTimeout> | undefined;
+  #channel: BroadcastChannel | undefined;
   #status: JournalStatus;
   #restored: RestoreReport | undefined;
+  #closed = false;
 
-  constructor(host: JournalLinkHost, enabled: boolean) {
+  /**
+   * @param option the store's `journal` option; a bad one throws a
+   *   `validation` error naming the field
+   */
+  constructor(host: JournalLinkHost, option: boolean | JournalOptions | undefined) {
     this.#host = host;
+    const enabled = option !== false;
+    if (typeof option === 'object' && option !== null) {
+      const flush = option.flush ?? 'strict';
+      if (flush !== 'strict' && flush !== 'never')
+        throw validationError('journal.flush', "must be 'strict' or 'never'");
+      this.#flushStrict = flush === 'strict';
+    } else if (option !== undefined && typeof option !== 'boolean')
+      throw validationError('journal', 'must be a boolean or { flush }');
     this.#status = enabled ? 'unavailable' : 'off';
+    this.#enabled = enabled && !journalUnsupported();
   }
 
   /** See `EventStore.journal`. */
@@ -84,64 +142,192 @@ export class JournalLink implements CommitJournal {
     return this.#restored;
   }
 
-  /** Opens the journal, restoring from it what the database (whose `meta` is given) lacks. */
+  /**
+   * Opens the journal on the database whose `meta` is given. A database made
+   * anew is compared with the journal now, so that what it lacks is restored
+   * before the store is handed out. Any other is compared at the store's
+   * first write, when asked ({@link JournalLink.check}), or {@link CHECK_AFTER_MS}
+   * after the open, whichever comes first: the open and the app's first reads
+   * do not wait for (nor share the browser's storage thread with) the
+   * journal's files, and a store that only reads is still checked.
+   */
   async open(meta: MetaRecord, reset: boolean): Promise<void> {
-    if (this.#status === 'off') return;
-    const host = this.#host;
+    if (!this.#enabled) return;
+    this.#status = 'on';
+    // A database with no commit and no watermark was made anew: if the journal has
+    // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
+    // not have reached the disk before a crash, so it alone cannot tell.
+    if (reset || (meta.seq === 0 && meta.journal === undefined))
+      await this.#check(Promise.resolve(meta), true);
+    else
+      this.#soon = setTimeout(() => {
+        this.#soon = undefined;
+        void this.check();
+      }, CHECK_AFTER_MS);
+  }
+
+  /**
+   * Compares the journal with the database (starting that once) and resolves
+   * when whatever it restored is stored. The segments whose writers are gone
+   * are found (src/journal/probe.ts); one that does not end where the
+   * database's watermark says is read and what the database lacks restored;
+   * otherwise the journal's code loads at the first write.
+   */
+  check(): Promise<void> {
+    if (this.#checking) return this.#checking;
+    if (!this.#enabled || this.#status !== 'on' || this.#closed) return Promise.resolve();
+    clearTimeout(this.#soon);
+    return this.#check(this.#host.readMeta(), false);
+  }
+
+  /**
+   * Before a write: a promise while the check runs (started now if need be),
+   * for writes to wait on (a restore commits first); `undefined` once done.
+   */
+  beforeWrite(): Promise<void> | undefined {
+    if (this.#checked || (!this.#checking && this.#status !== 'on')) return undefined;
+    return this.check();
+  }
+
+  #check(meta: Promise<MetaRecord>, reset: boolean): Promise<void> {
+    this.#checking ??= this.#compare(meta, reset).finally(() => {
+      this.#checked = true;
+    });
+    return this.#checking;
+  }
+
+  async #compare(reading: Promise<MetaRecord>, reset: boolean): Promise<void> {
     try {
-      const opened = await Journal.open(
-        {
-          name: host.name,
-          crossTab: host.crossTab,
-          watermarks: meta.journal ?? {},
-          restoreDeletions: async (tombstones) => {
-            const written = await host.run((db) =>
-              restoreDeletions(db, tombstones, host.durability),
-            );
-            if (written.length > 0) host.restoredDeletions(written);
-            return written.length;
-          },
-          restoreEvents: async (values) => {
-            const events: AnyEvent[] = [];
-            for (const value of values) {
-              try {
-                events.push(host.parse(value));
-              } catch (error) {
-                const key = String((value as { id?: unknown })?.id);
-                host.corrupt({ store: 'journal', key, error: toStoreError(error) });
-              }
-            }
-            return (await host.appendRestored(events)).added.length;
-          },
-          readCommit: (seq) => host.readCommit(seq),
-          saveWatermarks: (marks) => host.run((db) => saveWatermarks(db, marks)),
-          reportDamaged: (file, at, reason) =>
-            host.corrupt({
-              store: 'journal',
-              key: `${file}@${at}`,
-              error: new EventStoreError(
-                'serialization',
-                `journal record ${file}@${at}: ${reason}`,
-              ),
-            }),
-        },
-        // A database with no commit and no watermark was made anew: if the journal has
-        // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
-        // not have reached the disk before a crash, so it alone cannot tell.
-        { reset: reset || (meta.seq === 0 && meta.journal === undefined) },
-      );
-      this.#journal = opened.journal;
-      this.#status = opened.journal ? 'on' : 'unavailable';
-      this.#restored = opened.restored;
+      const meta = await reading;
+      const probe = await probeJournal(this.#host.name);
+      if (this.#closed) {
+        releaseDead(probe, undefined);
+        probe.own.release();
+        return;
+      }
+      const marks = meta.journal ?? {};
+      const behind = probe.dead.filter((d) => segmentBehind(d, marks[String(d.segment)]));
+      this.#listen();
+      if (behind.length === 0) {
+        releaseDead(probe, probe.own);
+        this.#deferred = probe;
+        // Nothing to restore: load the journal's code and start its worker now, in the
+        // background (this runs after the open, or at the first write anyway), so that the
+        // first write does not wait for them.
+        void this.#ready();
+        return;
+      }
+      this.#restoring = true;
+      this.#loading = this.#load(probe, behind, meta, reset);
+      await this.#loading;
+      if (this.#restored) this.#host.restored(this.#restored);
     } catch (error) {
       this.#status = 'failed';
-      host.error(toStoreError(error));
+      this.#host.error(toStoreError(error));
+    } finally {
+      this.#restoring = false;
     }
   }
 
-  begin(events: readonly AnyEvent[], durability: Durability): JournalTicket | undefined {
-    if (!this.#journal || events.length === 0) return undefined;
-    return this.#journal.commit(events, durability === 'strict');
+  /** Loads the journal's code and opens the journal, restoring from `behind`. */
+  async #load(
+    probe: JournalProbe,
+    behind: JournalProbe['dead'],
+    meta: MetaRecord,
+    reset: boolean,
+  ): Promise<Journal | undefined> {
+    try {
+      const { Journal } = await import('./journal.js');
+      const opened = await Journal.open(this.#journalHost(meta), probe, behind, { reset });
+      if (this.#closed) {
+        await opened.journal.close();
+        return undefined;
+      }
+      this.#journal = opened.journal;
+      this.#restored = opened.restored;
+      return opened.journal;
+    } catch (error) {
+      probe.own.release();
+      throw error;
+    }
+  }
+
+  /** The journal, loaded now if it was deferred; `undefined` when there is none. */
+  async #ready(): Promise<Journal | undefined> {
+    await this.check();
+    if (this.#journal || !this.#deferred) return this.#journal;
+    const probe = this.#deferred;
+    this.#loading ??= this.#load(probe, [], { seq: 0, instance: '' }, false).catch((error) => {
+      this.#deferred = undefined;
+      this.#failed(error);
+      return undefined;
+    });
+    return this.#loading;
+  }
+
+  /** Another tab's store deleted a session: drop its records from this store's segment too. */
+  #listen(): void {
+    if (!this.#host.crossTab || typeof BroadcastChannel === 'undefined') return;
+    // Without the channel a segment keeps them until its next compaction; the
+    // journaled tombstone still keeps them from being restored.
+    this.#channel = new BroadcastChannel(`sessionlog-journal:${this.#host.name}`);
+    this.#channel.onmessage = (event: MessageEvent<DeletionMessage>) => {
+      const { d, ts } = event.data ?? {};
+      if (typeof d !== 'string' || typeof ts !== 'string') return;
+      void this.#ready()
+        .then((journal) => journal?.compact(new Map([[d, ts]])))
+        .catch(() => {});
+    };
+  }
+
+  /** What the journal needs from the store (restores go through the store's own commit path). */
+  #journalHost(meta: MetaRecord): JournalHost {
+    const host = this.#host;
+    return {
+      name: host.name,
+      watermarks: meta.journal ?? {},
+      restoreDeletions: async (tombstones) => {
+        const { restoreDeletions } = await import('./replay.js');
+        const written = await host.run((db) => restoreDeletions(db, tombstones, host.durability));
+        if (written.length > 0) host.restoredDeletions(written);
+        return written.length;
+      },
+      restoreEvents: async (values) => {
+        const events: AnyEvent[] = [];
+        for (const value of values) {
+          try {
+            events.push(host.parse(value));
+          } catch (error) {
+            const key = String((value as { id?: unknown })?.id);
+            host.corrupt({ store: 'journal', key, error: toStoreError(error) });
+          }
+        }
+        return (await host.appendRestored(events)).added.length;
+      },
+      readCommit: (seq) => host.readCommit(seq),
+      saveWatermarks: async (marks) => {
+        const { saveWatermarks } = await import('./replay.js');
+        await host.run((db) => saveWatermarks(db, marks));
+      },
+      reportDamaged: (file, at, reason) =>
+        host.corrupt({
+          store: 'journal',
+          key: `${file}@${at}`,
+          error: new EventStoreError('serialization', `journal record ${file}@${at}: ${reason}`),
+        }),
+    };
+  }
+
+  begin(
+    events: readonly AnyEvent[],
+    durability: Durability,
+  ): JournalTicket | undefined | Promise<JournalTicket | undefined> {
+    if (events.length === 0) return undefined;
+    const strict = durability === 'strict' && this.#flushStrict;
+    if (this.#journal) return this.#journal.commit(events, strict);
+    // A restore's own commits (appends wait for it, see `beforeWrite`) are journaled already.
+    if (this.#status !== 'on' || this.#restoring) return undefined;
+    return this.#ready().then((journal) => journal?.commit(events, strict));
   }
 
   async refused(ticket: JournalTicket | undefined): Promise<void> {
@@ -161,28 +347,59 @@ export class JournalLink implements CommitJournal {
 
   /** Journals a session's deletion and drops the session's earlier records from the journal. */
   async deleted(tombstone: TombstoneRecord): Promise<void> {
-    await this.#journal
-      ?.deleted(tombstone.sessionKey, tombstone.timestamp, this.#host.durability === 'strict')
+    const journal = await this.#ready();
+    const message = { d: tombstone.sessionKey, ts: tombstone.timestamp };
+    await journal
+      ?.deleted(
+        tombstone.sessionKey,
+        tombstone.timestamp,
+        this.#host.durability === 'strict' && this.#flushStrict,
+        () => this.#channel?.postMessage(message),
+      )
       .catch((error) => this.#failed(error));
   }
 
   /** See `EventStore.verifyJournal`. */
   async verify(): Promise<JournalCheck> {
-    return (await this.#journal?.verify()) ?? { files: 0, records: 0, damaged: 0 };
+    const journal = await this.#ready();
+    return (await journal?.verify()) ?? { files: 0, records: 0, damaged: 0 };
   }
 
   /** Lets go of the journal's segment. */
   async close(): Promise<void> {
-    const journal = this.#journal;
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#soon);
+    this.#channel?.close();
+    this.#channel = undefined;
+    await this.#checking;
+    const deferred = this.#deferred;
+    const journal = this.#journal ?? (await this.#loading?.catch(() => undefined));
     this.#journal = undefined;
-    await journal?.close();
+    this.#deferred = undefined;
+    if (journal) await journal.close();
+    else deferred?.own.release();
   }
 
-  /** A journal write failed: go on without the journal (IndexedDB still holds every commit). */
+  /**
+   * A journal write failed. Refused for a full quota, the journal stays on
+   * (the commit is IndexedDB's alone; the store reports `quota`); otherwise the
+   * store goes on without the journal (IndexedDB still holds every commit).
+   */
   #failed(error: unknown): void {
-    if (!this.#journal) return;
-    void this.#journal.close().catch(() => {});
+    if ((error as { name?: string } | null)?.name === 'QuotaExceededError') {
+      this.#host.error(
+        new EventStoreError('quota', `the journal could not write: ${String(error)}`, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    if (!this.#journal && this.#status !== 'on') return;
+    const journal = this.#journal;
     this.#journal = undefined;
+    this.#deferred = undefined;
+    void journal?.close().catch(() => {});
     this.#status = 'failed';
     this.#host.error(
       new EventStoreError('storage', `the journal failed: ${String(error)}`, { cause: error }),

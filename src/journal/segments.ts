@@ -89,6 +89,39 @@ export async function readFrom(
 }
 
 /**
+ * Takes each Web Lock of `names` that no context holds or waits for, and
+ * holds it until its function is called. Held locks are found with
+ * `locks.query()` first, not by asking for them: asking for a lock that a page
+ * in the back/forward cache holds makes Chromium evict that page
+ * (WebLocksContention), and a cached page's segment is not free anyway.
+ */
+export async function takeFreeLocks(
+  names: readonly string[],
+  busy?: ReadonlySet<string>,
+): Promise<Map<string, () => void>> {
+  const taken = new Map<string, () => void>();
+  if (names.length === 0) return taken;
+  const held = busy ?? (await heldLocks());
+  const free = names.filter((name) => !held.has(name));
+  const releases = await Promise.all(free.map((name) => takeLock(name)));
+  free.forEach((name, i) => {
+    const release = releases[i];
+    if (release) taken.set(name, release);
+  });
+  return taken;
+}
+
+/** Names of the Web Locks held or waited for now (everything, when they cannot be listed). */
+export async function heldLocks(): Promise<ReadonlySet<string>> {
+  try {
+    const state = await navigator.locks.query();
+    return new Set([...(state.held ?? []), ...(state.pending ?? [])].map((l) => l.name ?? ''));
+  } catch {
+    return { has: () => true } as unknown as ReadonlySet<string>;
+  }
+}
+
+/**
  * Takes Web Lock `name` and holds it until the returned function is called;
  * `undefined` when another context holds it (and `wait` is false).
  */

@@ -85,12 +85,19 @@ async function handle(
       // crash in between leaves both, and reading both is harmless.
       const h = await open(request.dir, request.file);
       const bytes = new Uint8Array(request.bytes);
-      h.truncate(0);
-      let done = 0;
-      while (done < bytes.length) done += h.write(bytes.subarray(done), { at: done });
-      h.flush();
-      if (!request.keepOpen) close(request.dir, request.file);
       const dir = await directory(request.dir);
+      try {
+        h.truncate(0);
+        let done = 0;
+        while (done < bytes.length) done += h.write(bytes.subarray(done), { at: done });
+        h.flush();
+      } catch (error) {
+        // Refused (a full quota): the old files stay as they were, the new one goes.
+        close(request.dir, request.file);
+        await dir.removeEntry(request.file).catch(() => {});
+        throw error;
+      }
+      if (!request.keepOpen) close(request.dir, request.file);
       for (const file of request.remove) {
         close(request.dir, file);
         await dir.removeEntry(file).catch(() => {});

@@ -138,7 +138,7 @@ export class Committer {
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
     // The journal's frame is written while the transaction runs (not restored events: journaled already).
     const journal = this.#host.journal;
-    const ticket = journal?.begin(
+    const ticket = await journal?.begin(
       batch.flatMap((p) => (p.restoring ? [] : p.events)),
       durability,
     );

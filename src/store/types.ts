@@ -1,6 +1,7 @@
 /** The store's public option and result types, shared by its parts. */
 import type { EventStoreError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
+import type { RestoreReport } from '../journal/journal.js';
 import type { Message } from '../projection.js';
 import type { DraftTiming } from '../stream.js';
 
@@ -34,9 +35,10 @@ export interface OpenEventStoreOptions {
    * Keep a second copy of every commit in a journal in the Origin Private
    * File System and restore from it what the database lacks on open (a
    * database Chromium deleted after a crash); default `true` where OPFS,
-   * Web Locks and workers exist. See docs/durability.md.
+   * Web Locks and workers exist. `{ flush }` chooses what a strict commit
+   * waits for (see {@link JournalOptions}). See docs/durability.md.
    */
-  journal?: boolean;
+  journal?: boolean | JournalOptions;
   /**
    * How long (ms) a session's live projection outlives its last listener; default 5000. React
    * unsubscribes and resubscribes whenever the subscribe function changes: within this time that
@@ -113,6 +115,21 @@ export interface StoreEventMap {
   corrupt: CorruptRecord;
   /** An error no caller could receive (a listener threw, a background catch-up failed). */
   error: EventStoreError;
+  /** The journal restored what the database lacked (also `EventStore.restored`). */
+  restored: RestoreReport;
+}
+
+/** How the journal writes (the `journal` option of `openEventStore`). */
+export interface JournalOptions {
+  /**
+   * `strict` (default): a strict commit's journal frame is flushed to disk
+   * too, so the journal's copy survives a power cut like the database's.
+   * `never`: frames are handed to the operating system only, like a relaxed
+   * commit's (a browser crash loses nothing; a power cut followed by
+   * Chromium's reset of the database can lose the last seconds), which
+   * spares strict commits a second flush (docs/durability.md, the cost).
+   */
+  flush?: 'strict' | 'never';
 }
 
 /** Options of `EventStore.deleteSession`. */

@@ -5,15 +5,7 @@
  * thread (src/journal/journal.ts). Requests on one worker run in arrival order.
  */
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-
-interface SyncHandle {
-  read(buffer: Uint8Array, options: { at: number }): number;
-  write(buffer: Uint8Array, options: { at: number }): number;
-  truncate(size: number): void;
-  getSize(): number;
-  flush(): void;
-  close(): void;
-}
+import { type SyncHandle, writeAll } from './sync-handle.js';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
@@ -57,8 +49,7 @@ async function handle(
     case 'write': {
       const h = await open(request.dir, request.file);
       const bytes = new Uint8Array(request.bytes);
-      let done = 0;
-      while (done < bytes.length) done += h.write(bytes.subarray(done), { at: request.at + done });
+      writeAll(h, bytes, request.at);
       if (request.flush) h.flush();
       return {};
     }
@@ -88,8 +79,7 @@ async function handle(
       const dir = await directory(request.dir);
       try {
         h.truncate(0);
-        let done = 0;
-        while (done < bytes.length) done += h.write(bytes.subarray(done), { at: done });
+        writeAll(h, bytes, 0);
         h.flush();
       } catch (error) {
         // Refused (a full quota): the old files stay as they were, the new one goes.

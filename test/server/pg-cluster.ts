@@ -11,8 +11,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Base port of the test clusters: SESSIONLOG_PG_PORT, default 54320. */
-export const PG_BASE_PORT = Number(process.env.SESSIONLOG_PG_PORT ?? 54320);
+/**
+ * Base port of the test clusters and the e2e sync server (base to base + 40):
+ * SESSIONLOG_PG_PORT, default 25432. Below Linux's ephemeral range (32768 and
+ * up), where any outgoing connection of the suite may hold the port: a run saw
+ * `EADDRINUSE` on 54340, the old default's sync server port.
+ */
+export const PG_BASE_PORT = Number(process.env.SESSIONLOG_PG_PORT ?? 25432);
 
 /** Directory of the PostgreSQL binaries (PG_BINDIR, else the newest Debian install). */
 export function binDir(): string {

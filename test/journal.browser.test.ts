@@ -17,9 +17,9 @@ import {
   type RestoreReport,
 } from '../src/index.js';
 import { encodeFrame } from '../src/journal/frame.js';
-import { journalPath } from '../src/journal/segments.js';
+import { journalPath, segmentLock } from '../src/journal/segments.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
-import { conversation, withPatched } from './store-helpers.js';
+import { conversation, within, withPatched } from './store-helpers.js';
 
 const open = (name: string, options: { journal?: boolean } = {}) =>
   openEventStore({ name, crossTab: false, ...options });
@@ -303,6 +303,48 @@ describe('journal', () => {
     const stored = (await reader.getEvents(key)).map((e) => e.id);
     for (const e of lost) expect(stored).toContain(e.id);
     await reader.destroy();
+  });
+
+  it('a page going into the back/forward cache lets go of its segment and takes one again when shown: no frame lost or doubled', async () => {
+    const name = uniqueName('journal-bfcache');
+    const key = mainSessionKey('bfcache');
+    const held = async () =>
+      ((await navigator.locks.query()).held ?? [])
+        .map((l) => l.name ?? '')
+        .filter((n) => n.includes(encodeURIComponent(name)) || n.includes(`:${name}:`));
+    const a = await open(name);
+    await a.append(conversation(a, key, 'a', 1));
+    expect(await held()).toContain(segmentLock(name, 0));
+
+    // Cached: a held lock would be evicted by the next store's look at the locks.
+    window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+    // Both are let go of: the segment's, and the worker's lock on the file once it closed it.
+    const fileLock = `sessionlog-file:${[...journalPath(name), '0.0.log'].join('/')}`;
+    for (const lock of [segmentLock(name, 0), fileLock])
+      await within(navigator.locks.request(lock, () => undefined));
+
+    // Another store takes the free segment meanwhile.
+    const b = await open(name);
+    await b.append(conversation(b, key, 'b', 2));
+    expect(await held()).toContain(segmentLock(name, 0));
+
+    // Shown again: the first store's next write takes another segment.
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    await a.append(conversation(a, key, 'a', 3));
+    expect(a.journal).toBe('on');
+    expect(await held()).toEqual(
+      expect.arrayContaining([segmentLock(name, 0), segmentLock(name, 1)]),
+    );
+    const before = await snapshot(a, [key]);
+    expect(before[key]!.ids).toHaveLength(24);
+    await a.close();
+    await b.close();
+
+    await deleteDatabase(name);
+    const restored = await open(name);
+    expect(restored.restored).toEqual({ events: 24, deletions: 0, damaged: 0, reset: true });
+    expect(await snapshot(restored, [key])).toEqual(before);
+    await restored.destroy();
   });
 
   it('reports damage met while restoring as corrupt, with the file and offset', async () => {

@@ -119,6 +119,8 @@ export class Journal {
   #gen: number;
   #end: number;
   readonly #inflight = new Set<Promise<void>>();
+  /** Frames handed to the worker and not answered yet. */
+  #writing = 0;
   #compacting: Promise<void> | undefined;
   #closed = false;
 
@@ -327,12 +329,16 @@ export class Journal {
     const end = at + frame.length;
     this.#end = end;
     const bytes = frame.buffer as ArrayBuffer;
+    this.#writing++;
     return this.#worker
       .send({ op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict }, [bytes])
       .catch((error: unknown) => {
         // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
         if (this.#end === end) this.#end = at;
         throw error;
+      })
+      .finally(() => {
+        this.#writing--;
       });
   }
 
@@ -379,6 +385,28 @@ export class Journal {
       for (const release of locks.values()) release();
     }
     return check;
+  }
+
+  /**
+   * Lets go of the segment at once, for a page entering the back/forward
+   * cache (src/journal/page-cache.ts): a cached page holding a Web Lock is
+   * evicted as soon as another context asks for it or lists the origin's
+   * locks (`locks.query()`, which every other store's check does). Only when
+   * the journal is idle (no frame, refusal, tombstone or compaction under
+   * way), so no frame is left to write to a segment that may be another
+   * store's by then; returns whether it let go. The worker closes the file
+   * after everything sent to it before, then lets go of the file's lock;
+   * the segment's lock goes now, since the page is frozen before any answer
+   * from the worker could arrive. The journal is closed for good: the store
+   * takes a segment again when the page is shown.
+   */
+  suspend(): boolean {
+    if (this.#closed) return true;
+    if (this.#compacting || this.#inflight.size > 0 || this.#writing > 0) return false;
+    this.#closed = true;
+    this.#worker.send({ op: 'close', dir: this.#dir, file: this.#file }).catch(() => {});
+    this.#release();
+    return true;
   }
 
   /** Lets go of the segment (after its pending writes) so another store can take it. */

@@ -23,6 +23,7 @@ import type {
   JournalTicket,
   RestoreReport,
 } from './journal.js';
+import { watchPageCache } from './page-cache.js';
 import { type JournalProbe, probeJournal, releaseDead, segmentBehind } from './probe.js';
 import { journalUnsupported } from './segments.js';
 
@@ -113,6 +114,8 @@ export class JournalLink implements CommitJournal {
   #status: JournalStatus;
   #restored: RestoreReport | undefined;
   #closed = false;
+  /** Stops watching the back/forward cache (see `#suspend`). */
+  #unwatch: (() => void) | undefined;
 
   /**
    * @param option the store's `journal` option; a bad one throws a
@@ -154,16 +157,55 @@ export class JournalLink implements CommitJournal {
   async open(meta: MetaRecord, reset: boolean): Promise<void> {
     if (!this.#enabled) return;
     this.#status = 'on';
+    this.#unwatch = watchPageCache(
+      () => this.#suspend(),
+      () => this.#resume(),
+    );
     // A database with no commit and no watermark was made anew: if the journal has
     // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
     // not have reached the disk before a crash, so it alone cannot tell.
     if (reset || (meta.seq === 0 && meta.journal === undefined))
       await this.#check(Promise.resolve(meta), true);
-    else
-      this.#soon = setTimeout(() => {
-        this.#soon = undefined;
-        void this.check();
-      }, CHECK_AFTER_MS);
+    else this.#checkSoon();
+  }
+
+  #checkSoon(): void {
+    clearTimeout(this.#soon);
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.check();
+    }, CHECK_AFTER_MS);
+  }
+
+  /**
+   * The page goes into the back/forward cache: let go of the segment (see
+   * src/journal/page-cache.ts), unless a check, a load or a write is under way
+   * (the page then keeps it, and is evicted if another store asks: it loses
+   * nothing, it reloads). The next write, or the check after `#resume`, takes
+   * a segment again, the same one when no other store took it meanwhile.
+   */
+  #suspend(): void {
+    if (this.#closed || this.#status !== 'on') return;
+    if (this.#checking && !this.#checked) return;
+    const journal = this.#journal;
+    if (journal) {
+      if (!journal.suspend()) return;
+    } else if (this.#deferred) {
+      if (this.#loading) return; // the journal is loading: it takes the segment's file
+      this.#deferred.own.release();
+    }
+    clearTimeout(this.#soon);
+    this.#journal = undefined;
+    this.#deferred = undefined;
+    this.#loading = undefined;
+    this.#checking = undefined;
+    this.#checked = false;
+  }
+
+  /** The page is back from the back/forward cache: check again soon (see `open`). */
+  #resume(): void {
+    if (this.#closed || this.#status !== 'on' || this.#checking) return;
+    this.#checkSoon();
   }
 
   /**
@@ -267,7 +309,7 @@ export class JournalLink implements CommitJournal {
 
   /** Another tab's store deleted a session: drop its records from this store's segment too. */
   #listen(): void {
-    if (!this.#host.crossTab || typeof BroadcastChannel === 'undefined') return;
+    if (this.#channel || !this.#host.crossTab || typeof BroadcastChannel === 'undefined') return;
     // Without the channel a segment keeps them until its next compaction; the
     // journaled tombstone still keeps them from being restored.
     this.#channel = new BroadcastChannel(`sessionlog-journal:${this.#host.name}`);
@@ -370,6 +412,7 @@ export class JournalLink implements CommitJournal {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#soon);
+    this.#unwatch?.();
     this.#channel?.close();
     this.#channel = undefined;
     await this.#checking;

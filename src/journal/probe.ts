@@ -41,7 +41,7 @@ export async function probeJournal(name: string): Promise<JournalProbe> {
   const dir = await directory(journalPath(name), false);
   const found = dir ? await listSegments(dir) : new Map<number, SegmentFile[]>();
   const numbers = [...found.keys()];
-  // Never ask for a held lock (see takeFreeLocks): a cached page would be evicted.
+  // Held locks are listed once (see takeFreeLocks), then only free ones asked for.
   const busy = await heldLocks();
   const locks = await takeFreeLocks(
     numbers.map((n) => segmentLock(name, n)),

@@ -90,10 +90,11 @@ export async function readFrom(
 
 /**
  * Takes each Web Lock of `names` that no context holds or waits for, and
- * holds it until its function is called. Held locks are found with
- * `locks.query()` first, not by asking for them: asking for a lock that a page
- * in the back/forward cache holds makes Chromium evict that page
- * (WebLocksContention), and a cached page's segment is not free anyway.
+ * holds it until its function is called. Held locks are found with one
+ * `locks.query()` first. That, like asking for a held lock, makes Chromium
+ * evict a page in the back/forward cache that holds any lock
+ * (WebLocksContention): a store lets go of its segment before its page is
+ * cached (src/journal/page-cache.ts).
  */
 export async function takeFreeLocks(
   names: readonly string[],

@@ -3,6 +3,14 @@
  * exists. It holds one open handle per journal segment and does the raw file
  * I/O the main thread asks for; framing, checks and policy stay on the main
  * thread (src/journal/journal.ts). Requests on one worker run in arrival order.
+ *
+ * While it holds a file's handle the worker also holds a Web Lock named after
+ * the file ({@link fileLock}), and lets go of it just after closing the
+ * handle: a store that takes over a segment (its writer's page went into the
+ * back/forward cache and let go of the segment) waits for that lock before
+ * opening the file, so it never meets the old handle still open (a worker
+ * frozen before it closed it). Asking for the lock then evicts that cached
+ * page, which closes its handle.
  */
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { type SyncHandle, writeAll } from './sync-handle.js';
@@ -13,7 +21,21 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-const handles = new Map<string, SyncHandle>();
+const handles = new Map<string, { handle: SyncHandle; release: () => void }>();
+
+/** The Web Lock held while file `key` (its OPFS path) is open here. */
+function fileLock(key: string): string {
+  return `sessionlog-file:${key}`;
+}
+
+/** Waits for Web Lock `name`; resolves to its release. */
+function lock(name: string): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    navigator.locks
+      .request(name, () => new Promise<void>((release) => resolve(release)))
+      .catch(reject);
+  });
+}
 
 async function directory(path: readonly string[]): Promise<FileSystemDirectoryHandle> {
   let dir = await navigator.storage.getDirectory();
@@ -23,21 +45,32 @@ async function directory(path: readonly string[]): Promise<FileSystemDirectoryHa
 
 async function open(dir: readonly string[], file: string): Promise<SyncHandle> {
   const key = [...dir, file].join('/');
-  let handle = handles.get(key);
-  if (!handle) {
+  const open = handles.get(key);
+  if (open) return open.handle;
+  const release = await lock(fileLock(key));
+  try {
     const fileHandle = await (await directory(dir)).getFileHandle(file, { create: true });
-    handle = await (
+    const handle = await (
       fileHandle as unknown as { createSyncAccessHandle(): Promise<SyncHandle> }
     ).createSyncAccessHandle();
-    handles.set(key, handle);
+    handles.set(key, { handle, release });
+    return handle;
+  } catch (error) {
+    release();
+    throw error;
   }
-  return handle;
 }
 
 function close(dir: readonly string[], file: string): void {
   const key = [...dir, file].join('/');
-  handles.get(key)?.close();
+  const open = handles.get(key);
   handles.delete(key);
+  if (!open) return;
+  try {
+    open.handle.close();
+  } finally {
+    open.release();
+  }
 }
 
 async function handle(

@@ -158,9 +158,13 @@ export class Committer {
       return;
     }
     this.#tip = outcome.tip;
+    // Readers (this tab's live state, other tabs) read committed events from IndexedDB: they
+    // hear of the commit now, while its journal frame may still be on its way. The callers
+    // hear after it too: acknowledged means in both (a failed journal write is reported by
+    // the journal and leaves the commit IndexedDB's alone; it is never undone).
+    if (outcome.committed) this.#host.committed(outcome.committed);
     await journal?.written(ticket);
     for (const [i, pending] of batch.entries()) pending.resolve(outcome.results[i]!);
-    if (outcome.committed) this.#host.committed(outcome.committed);
   }
 
   /**

@@ -4,7 +4,13 @@
  * says must be stored.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeFrame, FRAME_HEADER } from '../src/journal/frame.js';
+import {
+  decodeFrames,
+  encodeFrame,
+  FRAME_HEADER,
+  openFrame,
+  sealFrame,
+} from '../src/journal/frame.js';
 import {
   addTombstones,
   commitBatches,
@@ -46,6 +52,16 @@ describe('journal frames', () => {
       tornTail: 0,
       end: 100 + a.length + b.length + c.length,
     });
+  });
+
+  it('a frame framed on the page and sealed by the worker is the same frame; unsealed it is damage', () => {
+    const value = { c: [ev('é😀'), ev('b')] };
+    const open = openFrame(value);
+    expect(decodeFrames(concat(open, a)).damaged).toEqual([
+      { at: 0, reason: 'check value mismatch' },
+    ]);
+    expect(sealFrame(open)).toEqual(encodeFrame(value));
+    expect(decodeFrames(open).frames[0]!.value).toEqual(value);
   });
 
   it('ignores a torn tail at any cut, without calling it damage', () => {

@@ -52,12 +52,27 @@ function check(header: Uint8Array, payload: Uint8Array): Uint8Array {
 
 /** Frames `value` (as UTF-8 JSON) for appending to a journal file. */
 export function encodeFrame(value: unknown): Uint8Array {
+  return sealFrame(openFrame(value));
+}
+
+/**
+ * Frames `value` as {@link encodeFrame} does but leaves the check value
+ * zero, for {@link sealFrame} to fill in: the commit path frames on the main
+ * thread and the journal's worker seals (hashing a frame costs the main thread
+ * more than JSON and UTF-8 encoding together).
+ */
+export function openFrame(value: unknown): Uint8Array {
   const payload = encoder.encode(JSON.stringify(value));
   const frame = new Uint8Array(FRAME_HEADER + payload.length);
   frame.set(MAGIC, 0);
   new DataView(frame.buffer).setUint32(4, payload.length, true);
   frame.set(payload, FRAME_HEADER);
-  frame.set(check(frame, payload), 8);
+  return frame;
+}
+
+/** Fills in the check value of a frame made by {@link openFrame}; returns it. */
+export function sealFrame(frame: Uint8Array): Uint8Array {
+  frame.set(check(frame, frame.subarray(FRAME_HEADER)), 8);
   return frame;
 }
 

@@ -13,7 +13,7 @@
  * watermarks, and whatever the database lacks is handed back to the store to
  * replay.
  */
-import { type DecodedFrame, decodeFrames, encodeFrame } from './frame.js';
+import { type DecodedFrame, decodeFrames, encodeFrame, openFrame } from './frame.js';
 import { type DeadSegment, type JournalProbe, releaseDead } from './probe.js';
 import {
   addTombstones,
@@ -209,7 +209,7 @@ export class Journal {
    * the caller's transaction does.
    */
   commit(events: readonly unknown[], strict: boolean): JournalTicket {
-    const frame = encodeFrame({ c: events } satisfies JournalRecord);
+    const frame = openFrame({ c: events } satisfies JournalRecord);
     let at = -1;
     let written: Promise<void>;
     if (this.#compacting) {
@@ -243,7 +243,7 @@ export class Journal {
             () => false,
           );
           if (wrote && at >= 0)
-            await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
+            await this.#write(openFrame({ r: at } satisfies JournalRecord), strict);
         } finally {
           finish();
         }
@@ -265,7 +265,7 @@ export class Journal {
   ): Promise<void> {
     await this.#compacting;
     const record = { d: sessionKey, ts: timestamp } satisfies JournalRecord;
-    await this.#write(encodeFrame(record), strict);
+    await this.#write(openFrame(record), strict);
     announce();
     const tombstones = new Map([[sessionKey, timestamp]]);
     try {
@@ -324,6 +324,7 @@ export class Journal {
     this.#end = size;
   }
 
+  /** Writes a frame made by `openFrame` (the worker seals it) at the segment's end. */
   #write(frame: Uint8Array, strict: boolean): Promise<void> {
     const at = this.#end;
     const end = at + frame.length;
@@ -332,14 +333,17 @@ export class Journal {
     this.#writing++;
     return this.#worker
       .send({ op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict }, [bytes])
-      .catch((error: unknown) => {
-        // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
-        if (this.#end === end) this.#end = at;
-        throw error;
-      })
-      .finally(() => {
-        this.#writing--;
-      });
+      .then(
+        () => {
+          this.#writing--;
+        },
+        (error: unknown) => {
+          this.#writing--;
+          // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
+          if (this.#end === end) this.#end = at;
+          throw error;
+        },
+      );
   }
 
   /**

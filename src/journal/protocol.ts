@@ -10,6 +10,7 @@ interface FileRef {
 export type WorkerRequest = { id: number } & FileRef &
   (
     | { op: 'open' }
+    /** `bytes`: one frame made by `openFrame`, sealed (its check value filled in) by the worker. */
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
     | { op: 'read'; from: number }

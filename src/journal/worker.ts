@@ -12,6 +12,8 @@
  * frozen before it closed it). Asking for the lock then evicts that cached
  * page, which closes its handle.
  */
+
+import { sealFrame } from './frame.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 import { type SyncHandle, writeAll } from './sync-handle.js';
 
@@ -43,8 +45,13 @@ async function directory(path: readonly string[]): Promise<FileSystemDirectoryHa
   return dir;
 }
 
+/** A file's key in `handles`: its OPFS path. */
+function keyOf(ref: { dir: readonly string[]; file: string }): string {
+  return [...ref.dir, ref.file].join('/');
+}
+
 async function open(dir: readonly string[], file: string): Promise<SyncHandle> {
-  const key = [...dir, file].join('/');
+  const key = keyOf({ dir, file });
   const open = handles.get(key);
   if (open) return open.handle;
   const release = await lock(fileLock(key));
@@ -62,7 +69,7 @@ async function open(dir: readonly string[], file: string): Promise<SyncHandle> {
 }
 
 function close(dir: readonly string[], file: string): void {
-  const key = [...dir, file].join('/');
+  const key = keyOf({ dir, file });
   const open = handles.get(key);
   handles.delete(key);
   if (!open) return;
@@ -79,13 +86,9 @@ async function handle(
   switch (request.op) {
     case 'open':
       return { value: (await open(request.dir, request.file)).getSize() };
-    case 'write': {
-      const h = await open(request.dir, request.file);
-      const bytes = new Uint8Array(request.bytes);
-      writeAll(h, bytes, request.at);
-      if (request.flush) h.flush();
+    case 'write':
+      writeFrame(request, await open(request.dir, request.file));
       return {};
-    }
     case 'truncate': {
       const h = await open(request.dir, request.file);
       h.truncate(request.size);
@@ -133,21 +136,57 @@ async function handle(
   }
 }
 
+function reply(id: number, outcome: { value?: unknown; transfer?: Transferable[] }): void {
+  scope.postMessage({ id, value: outcome.value }, outcome.transfer ?? []);
+}
+
+function fail(id: number, error: unknown): void {
+  scope.postMessage({
+    id,
+    error: {
+      name: (error as { name?: string })?.name ?? 'Error',
+      message: (error as { message?: string })?.message ?? String(error),
+    },
+  });
+}
+
+type WriteRequest = Extract<WorkerRequest, { op: 'write' }>;
+
+/** Seals a frame (hashed here, not on the page's main thread: see openFrame) and writes it. */
+function writeFrame(request: WriteRequest, h: SyncHandle): void {
+  writeAll(h, sealFrame(new Uint8Array(request.bytes)), request.at);
+  if (request.flush) h.flush();
+}
+
+/** Writes a frame to a file open here, at once (the commit path's common case). */
+function writeNow(request: WriteRequest, h: SyncHandle): void {
+  try {
+    writeFrame(request, h);
+    reply(request.id, {});
+  } catch (error) {
+    fail(request.id, error);
+  }
+}
+
 // One request at a time, in arrival order (an `open` must finish before the write after it).
 let queue: Promise<unknown> = Promise.resolve();
+let queued = 0;
 scope.onmessage = (event) => {
   const request = event.data;
+  // Nothing before it still running and its file open: no turn through the queue.
+  const file = request.op === 'write' && queued === 0 && handles.get(keyOf(request));
+  if (file) {
+    writeNow(request as WriteRequest, file.handle);
+    return;
+  }
+  queued++;
   queue = queue
     .then(() => handle(request))
     .then(
-      ({ value, transfer }) => scope.postMessage({ id: request.id, value }, transfer ?? []),
-      (error: unknown) =>
-        scope.postMessage({
-          id: request.id,
-          error: {
-            name: (error as { name?: string })?.name ?? 'Error',
-            message: (error as { message?: string })?.message ?? String(error),
-          },
-        }),
-    );
+      (outcome) => reply(request.id, outcome),
+      (error: unknown) => fail(request.id, error),
+    )
+    .finally(() => {
+      queued--;
+    });
 };

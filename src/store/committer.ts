@@ -138,10 +138,14 @@ export class Committer {
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
     // The journal's frame is written while the transaction runs (not restored events: journaled already).
     const journal = this.#host.journal;
-    const ticket = await journal?.begin(
-      batch.flatMap((p) => (p.restoring ? [] : p.events)),
+    const begun = journal?.begin(
+      batch.length === 1 && !batch[0]!.restoring
+        ? batch[0]!.events
+        : batch.flatMap((p) => (p.restoring ? [] : p.events)),
       durability,
     );
+    // A promise only while the journal's code loads: no extra turn otherwise.
+    const ticket = begun instanceof Promise ? await begun : begun;
     const tip = this.#tip;
     this.#tip = undefined; // until this commit is known to have completed
     let outcome: CommitOutcome | undefined;

@@ -16,7 +16,7 @@ import {
   project,
   type RestoreReport,
 } from '../src/index.js';
-import { encodeFrame } from '../src/journal/frame.js';
+import { decodeFrames, encodeFrame } from '../src/journal/frame.js';
 import { journalPath } from '../src/journal/segments.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
 import { conversation, withPatched } from './store-helpers.js';
@@ -41,15 +41,18 @@ async function journalBytes(name: string): Promise<Uint8Array> {
   return out;
 }
 
-/** Appends `frame` to the store's one journal file (a frame whose transaction never completed). */
+/**
+ * Appends `frame` after the last frame of the store's one journal file (a
+ * frame whose transaction never completed), in the zeros kept there.
+ */
 async function appendFrame(name: string, frame: Uint8Array): Promise<void> {
   let dir = await navigator.storage.getDirectory();
   for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
   const [file] = await Array.fromAsync(dir.keys());
   const handle = await dir.getFileHandle(file!);
-  const size = (await handle.getFile()).size;
+  const { end } = decodeFrames(new Uint8Array(await (await handle.getFile()).arrayBuffer()));
   const writable = await handle.createWritable({ keepExistingData: true });
-  await writable.write({ type: 'write', position: size, data: frame.buffer as ArrayBuffer });
+  await writable.write({ type: 'write', position: end, data: frame.buffer as ArrayBuffer });
   await writable.close();
 }
 

@@ -42,9 +42,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
 
   await page.evaluate(
     async ({ name, keys }) => {
-      // Without the journal: under a full quota its compaction cannot write, and deleting a
-      // session then rejects `quota` (a known limit, docs/durability.md).
-      const store = await window.sessionlog.openEventStore({ name, journal: false });
+      const store = await window.sessionlog.openEventStore({ name });
       const random = (bytes: number) =>
         Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
           b.toString(16).padStart(2, '0'),

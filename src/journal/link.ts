@@ -206,7 +206,10 @@ export class JournalLink implements CommitJournal {
         return;
       }
       const marks = meta.journal ?? {};
-      const behind = probe.dead.filter((d) => segmentBehind(d, marks[String(d.segment)]));
+      const behinds = await Promise.all(
+        probe.dead.map((d) => segmentBehind(probe.dir, d, marks[String(d.segment)])),
+      );
+      const behind = probe.dead.filter((_, i) => behinds[i]);
       this.#listen();
       if (behind.length === 0) {
         releaseDead(probe, probe.own);
@@ -324,10 +327,31 @@ export class JournalLink implements CommitJournal {
   ): JournalTicket | undefined | Promise<JournalTicket | undefined> {
     if (events.length === 0) return undefined;
     const strict = durability === 'strict' && this.#flushStrict;
-    if (this.#journal) return this.#journal.commit(events, strict);
+    if (this.#journal) return this.#room(this.#journal.commit(events, strict));
     // A restore's own commits (appends wait for it, see `beforeWrite`) are journaled already.
     if (this.#status !== 'on' || this.#restoring) return undefined;
-    return this.#ready().then((journal) => journal?.commit(events, strict));
+    return this.#ready().then((journal) => journal && this.#room(journal.commit(events, strict)));
+  }
+
+  /**
+   * A ticket that waits for the journal to make room: refused for quota, the
+   * commit is refused (`quota`) before its transaction runs, so neither copy
+   * holds it; another failure lets the commit go on without the journal.
+   */
+  #room(
+    ticket: JournalTicket | Promise<JournalTicket>,
+  ): JournalTicket | Promise<JournalTicket | undefined> {
+    if (!(ticket instanceof Promise)) return ticket;
+    return ticket.catch((error: unknown) => {
+      if ((error as { name?: string } | null)?.name === 'QuotaExceededError')
+        throw new EventStoreError(
+          'quota',
+          `the storage quota is full: the journal has no room for the commit (${String(error)})`,
+          { cause: error },
+        );
+      this.#failed(error);
+      return undefined;
+    });
   }
 
   async refused(ticket: JournalTicket | undefined): Promise<void> {

@@ -12,6 +12,7 @@ export type WorkerRequest = { id: number } & FileRef &
     | { op: 'open' }
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
+    | { op: 'grow'; size: number }
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

@@ -59,6 +59,17 @@ async function handle(
       h.flush();
       return {};
     }
+    case 'grow': {
+      // Zeros up to `size`: the room later frames are written into without new quota.
+      const h = await open(request.dir, request.file);
+      if (h.getSize() < request.size) {
+        h.truncate(request.size);
+        if (h.getSize() !== request.size)
+          throw new DOMException(`growth to ${request.size} bytes refused`, 'QuotaExceededError');
+        h.flush();
+      }
+      return {};
+    }
     case 'read': {
       const h = await open(request.dir, request.file);
       const size = h.getSize();

@@ -138,10 +138,17 @@ export class Committer {
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
     // The journal's frame is written while the transaction runs (not restored events: journaled already).
     const journal = this.#host.journal;
-    const ticket = await journal?.begin(
-      batch.flatMap((p) => (p.restoring ? [] : p.events)),
-      durability,
-    );
+    let ticket: JournalTicket | undefined;
+    try {
+      ticket = await journal?.begin(
+        batch.flatMap((p) => (p.restoring ? [] : p.events)),
+        durability,
+      );
+    } catch (error) {
+      // The journal had no room (a full quota): refused before the transaction, nothing written.
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
     const tip = this.#tip;
     this.#tip = undefined; // until this commit is known to have completed
     let outcome: CommitOutcome | undefined;

@@ -20,6 +20,8 @@ declare global {
       /** Acknowledged event ids, with their session. */
       acked: Map<string, string>;
       rejected: Array<{ code: string; ids: string[] }>;
+      /** Ids of the events a deletion removed. */
+      deleted: string[];
       /** Appends batches of 3 large events until one fails with `quota`; returns how many succeeded. */
       fill(): Promise<number>;
       /** A batch of 3 events of ~10 kB each. */
@@ -51,6 +53,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
         store,
         acked: new Map(),
         rejected: [],
+        deleted: [],
         // Messages with incompressible content, so the quota fills at a known pace.
         batch: (tag) =>
           keys.map((key, i) =>
@@ -58,7 +61,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
               key,
               tag,
               { type: 'message_received', content: `${i}:${random(5000)}` },
-              { clock: store.clock, origin: store.origin },
+              { clock: state.store.clock, origin: state.store.origin },
             ),
           ),
         settle: (p) =>
@@ -74,7 +77,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
           for (let i = 0; ; i++) {
             const events = state.batch(`fill${state.acked.size}-${i}`);
             try {
-              await store.append(events);
+              await state.store.append(events);
               for (const e of events) state.acked.set(e.id, e.session_key);
             } catch (error) {
               const code = (error as { code?: string }).code ?? 'untyped';
@@ -142,10 +145,10 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
       const lostAcked = [...acked.keys()].filter((id) => !stored.has(id));
       const writtenRejected = rejected.flatMap((r) => r.ids).filter((id) => stored.has(id));
       const reads = {
-        getEvents: await settle(store.getEvents(keys[1]!)),
-        getProjection: await settle(store.getProjection(keys[1]!)),
+        getEvents: await settle(store.getEvents(keys[2]!)),
+        getProjection: await settle(store.getProjection(keys[2]!)),
         listSummaries: await settle(store.listSummaries()),
-        getMessages: await settle(store.getMessages(keys[1]!, { limit: 10 })),
+        getMessages: await settle(store.getMessages(keys[2]!, { limit: 10 })),
         export: await settle(
           (async () => {
             const reader = window.sessionlog.exportEvents(store).getReader();
@@ -180,9 +183,18 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
     quota: number;
   };
 
-  // ---- deleting a session frees space: writes resume
+  const fileSystem = async () => {
+    const { usageBreakdown } = (await cdp.send('Storage.getUsageAndQuota', {
+      origin: BASE_URL,
+    })) as { usageBreakdown: Array<{ storageType: string; usage: number }> };
+    return usageBreakdown.find((b) => b.storageType === 'file_systems')?.usage ?? 0;
+  };
+  const journalWhenFull = await fileSystem();
+
+  // ---- deleting a session frees space, in the database and the journal: writes resume
   const afterDelete = await page.evaluate(async (keys) => {
     const { store, batch, settle, acked } = window.quota;
+    window.quota.deleted = (await store.getEvents(keys[0]!)).map((e) => e.id);
     const deleted = await settle(store.deleteSession(keys[0]!));
     const events = batch('after-delete');
     const append = await settle(store.append(events));
@@ -191,14 +203,69 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
     const tombstones = (await window.kit.rawAll(store.name, 'tombstones')) as Array<{
       sessionKey: string;
     }>;
-    return { deleted, append, tombstones: tombstones.map((t) => t.sessionKey) };
+    return {
+      deleted,
+      append,
+      tombstones: tombstones.map((t) => t.sessionKey),
+      journal: store.journal,
+    };
   }, KEYS);
-  expect(afterDelete).toEqual({ deleted: 'resolved', append: 'resolved', tombstones: [KEYS[0]] });
+  expect(afterDelete).toEqual({
+    deleted: 'resolved',
+    append: 'resolved',
+    tombstones: [KEYS[0]],
+    journal: 'on',
+  });
+  // Its records are dropped from the journal in place, at the full quota.
+  const journalAfterDelete = await fileSystem();
+  expect(journalAfterDelete).toBeLessThan(journalWhenFull);
   await check('after deleting a session');
 
-  // ---- fill again, then raise the quota: writes resume on the same store
+  // ---- the browser resets the database (as after a crash): the journal gives back
+  // every acknowledged event, honours the deletion, and restores no refused batch
+  const restored = await page.evaluate(
+    async ({ keys, name }) => {
+      const { store, deleted } = window.quota;
+      await store.close();
+      await new Promise<void>((resolve, reject) => {
+        const request = indexedDB.deleteDatabase(name);
+        request.onsuccess = () => resolve();
+        request.onerror = () => reject(request.error);
+      });
+      const reopened = await window.sessionlog.openEventStore({ name });
+      window.quota.store = reopened;
+      await window.kit.live(reopened, keys);
+      const back = (await reopened.getEvents(keys[0]!)).map((e) => e.id);
+      return {
+        report: reopened.restored,
+        deleted: deleted.length,
+        deletedBack: back.filter((id) => deleted.includes(id)).length,
+      };
+    },
+    { keys: KEYS, name },
+  );
+  expect(restored.report).toMatchObject({ deletions: 1, damaged: 0, reset: true });
+  expect(restored.deleted).toBeGreaterThan(5);
+  expect(restored.deletedBack, 'no event of the deleted session comes back').toBe(0);
+  await check('after the database was reset');
+
+  // ---- fill again, delete another session
   const refilled = await page.evaluate(() => window.quota.fill());
   expect(refilled).toBeGreaterThan(0);
+  const journalRefilled = await fileSystem();
+  const second = await page.evaluate(async (keys) => {
+    const { store, settle, acked } = window.quota;
+    const outcome = await settle(store.deleteSession(keys[1]!));
+    for (const [id, key] of acked) if (key === keys[1]) acked.delete(id);
+    return outcome;
+  }, KEYS);
+  expect(second).toBe('resolved');
+  const journalSecond = await fileSystem();
+  expect(journalSecond).toBeLessThan(journalRefilled);
+  await check('after deleting another session');
+
+  // ---- fill again, then raise the quota: writes resume on the same store
+  expect(await page.evaluate(() => window.quota.fill())).toBeGreaterThan(0);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: BASE_URL, quotaSize: 50_000_000 });
   const afterRaise = await page.evaluate(async () => {
     const { store, batch, settle, acked } = window.quota;
@@ -211,7 +278,7 @@ test('a full quota: typed quota errors, nothing hangs or half-written, reads wor
   await check('after raising the quota');
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: BASE_URL });
 
-  const figures = `quota ${quotaSize} B: ${filled} batches of 3×~10 kB fit (${storedWhenFull} events, usage ${usage.usage} B); after deleting a session ${refilled} more batches fit`;
+  const figures = `quota ${quotaSize} B: ${filled} batches of 3×~10 kB fit (${storedWhenFull} events, usage ${usage.usage} B, journal ${journalWhenFull} B); deleting a session (and one more append): journal ${journalAfterDelete} B; restored after the reset: ${restored.report?.events} events; after deleting a session ${refilled} more batches fit (journal ${journalRefilled} B), deleting another: journal ${journalSecond} B`;
   console.log(`[reliability] quota: ${figures}`);
   test.info().annotations.push({ type: 'figures', description: figures });
 });

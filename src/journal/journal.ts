@@ -14,6 +14,7 @@
  * replay.
  */
 import { type DecodedFrame, decodeFrames, encodeFrame } from './frame.js';
+import { planInPlace } from './in-place.js';
 import { type DeadSegment, type JournalProbe, releaseDead } from './probe.js';
 import {
   addTombstones,
@@ -331,6 +332,31 @@ export class Journal {
       );
       const decoded = decodeFrames(bytes);
       for (const d of decoded.damaged) this.#host.reportDamaged(this.#file, d.at, d.reason);
+      // In place when the zeros past the last frame hold its largest record: no new
+      // quota but for that record's size at most (a full copy needs the whole file's).
+      const plan = planInPlace(bytes, decoded.frames, tombstones);
+      if (!plan) return;
+      await this.#grow(this.#end + plan.largest).catch(() => {});
+      if (plan.largest <= this.#size - this.#end) {
+        const end = plan.from + plan.bytes.length;
+        const cut = plan.bytes.buffer as ArrayBuffer;
+        this.#size = await this.#worker.send<number>(
+          {
+            op: 'rewrite',
+            dir: this.#dir,
+            file: this.#file,
+            unmark: plan.unmark,
+            from: plan.from,
+            bytes: cut,
+            cuts: plan.cuts,
+            staging: this.#end,
+            keep: RESERVE,
+          },
+          [cut],
+        );
+        this.#end = end;
+        return;
+      }
       const contents = contentsOf([decoded.frames]);
       addTombstones(contents, tombstones);
       await this.#replace(contents, [this.#file]);

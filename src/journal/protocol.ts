@@ -13,6 +13,15 @@ export type WorkerRequest = { id: number } & FileRef &
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
     | { op: 'grow'; size: number }
+    | {
+        op: 'rewrite';
+        unmark: readonly number[];
+        from: number;
+        bytes: ArrayBuffer;
+        cuts: readonly number[];
+        staging: number;
+        keep: number;
+      }
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

@@ -4,9 +4,10 @@
  * does not have). The records that stay are slid towards the start over
  * those that go, so the file only shrinks:
  *
- * 1. refused commits and their refusal records lose their frame marker (4
- *    zero bytes each): from then on neither reads as a record, and no refusal
- *    is left to name an offset that a slid frame may come to occupy;
+ * 1. refused commits, then their refusal records, lose their frame marker
+ *    (4 zero bytes each, flushed one by one): from then on neither reads as
+ *    a record, and no refusal is left to name an offset that a slid frame may
+ *    come to occupy;
  * 2. the records that stay are written from the first one that moves or
  *    changes, in runs that fit in the zeros past the file's last frame: each
  *    run is written (and flushed) there first, then at its place, so a crash
@@ -48,17 +49,19 @@ export function planInPlace(
 ): InPlacePlan | undefined {
   const deletions = new Map(tombstones);
   const refused = new Set<number>();
-  const unmark: number[] = [];
+  const refusals: number[] = [];
   for (const { at, value } of frames) {
     const record = value as Partial<{ r: unknown; d: unknown; ts: unknown }>;
     if (typeof record?.r === 'number') {
       refused.add(record.r);
-      unmark.push(at);
+      refusals.push(at);
     } else if (typeof record?.d === 'string' && typeof record.ts === 'string') {
       const previous = deletions.get(record.d);
       if (previous === undefined || previous < record.ts) deletions.set(record.d, record.ts);
     }
   }
+  // Refused commits lose their marker before their refusals do.
+  const unmark: number[] = [];
   const parts: Uint8Array[] = [];
   let write = 0;
   let from = -1;
@@ -89,6 +92,7 @@ export function planInPlace(
       write += part.length;
     }
   }
+  unmark.push(...refusals);
   if (from < 0 && unmark.length === 0) return undefined;
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   const cuts: number[] = [];

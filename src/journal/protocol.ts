@@ -1,4 +1,5 @@
 /** Messages between the journal's main-thread client and its worker (src/journal/worker.ts). */
+import type { InPlaceRewrite } from './sync-handle.js';
 
 /** Where a segment file lives: OPFS directory path and file name. */
 interface FileRef {
@@ -13,15 +14,7 @@ export type WorkerRequest = { id: number } & FileRef &
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
     | { op: 'grow'; size: number }
-    | {
-        op: 'rewrite';
-        unmark: readonly number[];
-        from: number;
-        bytes: ArrayBuffer;
-        cuts: readonly number[];
-        staging: number;
-        keep: number;
-      }
+    | ({ op: 'rewrite' } & InPlaceRewrite)
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

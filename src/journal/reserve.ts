@@ -24,6 +24,7 @@ const MAX_STEP = 256 * 1024;
  * 64 kB and at most 256 kB, so that growing is rare but the zeros stay small.
  */
 export function grownSize(size: number, needed: number): number {
+  if (needed <= size) return size;
   const step = Math.min(MAX_STEP, Math.max(MIN_STEP, Math.floor(size / 8)));
   return Math.max(size, needed + step);
 }

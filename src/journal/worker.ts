@@ -5,7 +5,7 @@
  * thread (src/journal/journal.ts). Requests on one worker run in arrival order.
  */
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { type SyncHandle, writeAll } from './sync-handle.js';
+import { rewriteInPlace, type SyncHandle, writeAll } from './sync-handle.js';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
@@ -71,36 +71,8 @@ async function handle(
       return {};
     }
     case 'rewrite': {
-      // A compaction in place, planned by src/journal/in-place.ts (see there why this order).
       const h = await open(request.dir, request.file);
-      const size = h.getSize();
-      const out = new Uint8Array(request.bytes);
-      const room = size - request.staging;
-      if (request.cuts.some((cut, i) => cut - (request.cuts[i - 1] ?? 0) > room))
-        throw new DOMException('a record does not fit past the last frame', 'QuotaExceededError');
-      for (const at of request.unmark) writeAll(h, new Uint8Array(4), at);
-      if (request.unmark.length > 0) h.flush();
-      let pos = 0;
-      while (pos < out.length) {
-        let stop = pos;
-        for (const cut of request.cuts) {
-          if (cut <= pos) continue;
-          if (cut - pos > room) break;
-          stop = cut;
-        }
-        const run = out.subarray(pos, stop);
-        writeAll(h, run, request.staging);
-        h.flush();
-        writeAll(h, run, request.from + pos);
-        h.flush();
-        pos = stop;
-      }
-      const end = request.from + out.length;
-      const next = Math.min(size, end + request.keep);
-      if (next > end) writeAll(h, new Uint8Array(next - end), end);
-      h.truncate(next);
-      h.flush();
-      return { value: next };
+      return { value: rewriteInPlace(h, request) };
     }
     case 'read': {
       const h = await open(request.dir, request.file);

@@ -17,9 +17,11 @@ import {
   type RestoreReport,
 } from '../src/index.js';
 import { decodeFrames, encodeFrame } from '../src/journal/frame.js';
+import { allZero, RESERVE } from '../src/journal/reserve.js';
 import { journalPath } from '../src/journal/segments.js';
+import * as v1 from './fixtures/v1-release/sessionlog-v1.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
-import { conversation, withPatched } from './store-helpers.js';
+import { conversation, jsonBytes, withPatched } from './store-helpers.js';
 
 const open = (name: string, options: { journal?: boolean } = {}) =>
   openEventStore({ name, crossTab: false, ...options });
@@ -318,5 +320,86 @@ describe('journal', () => {
     await store.deleteSession(mainSessionKey('r')); // compaction reads the segment: nothing damaged
     expect(seen).toEqual([]);
     await store.destroy();
+  });
+
+  it('a segment keeps zeros past its last frame, at least the reserve for deletions and refusals', async () => {
+    const name = uniqueName('journal-reserve');
+    const key = mainSessionKey('reserve');
+    const store = await open(name);
+    for (let i = 0; i < 4; i++) await store.append(conversation(store, key, 'a', i));
+    await store.close();
+    const bytes = await journalBytes(name);
+    const { end, frames, damaged } = decodeFrames(bytes);
+    expect(frames.length).toBe(4);
+    expect(damaged).toEqual([]);
+    expect(bytes.length).toBeGreaterThanOrEqual(end + RESERVE);
+    expect(allZero(bytes.subarray(end))).toBe(true);
+
+    // Reopened, the store writes after its last frame, not after the zeros.
+    const again = await open(name);
+    expect(await again.journalChecked()).toBeUndefined();
+    await again.append(conversation(again, key, 'b', 9));
+    await again.close();
+    const after = decodeFrames(await journalBytes(name));
+    expect(after.frames.map((f) => f.at)).toEqual([...frames.map((f) => f.at), end]);
+    expect(after.damaged).toEqual([]);
+    await destroyEventStore(name);
+  });
+
+  it('a journal the previous release wrote (no zeros) is restored losslessly, and written on', async () => {
+    const name = uniqueName('journal-v1');
+    const [a, b, gone] = [mainSessionKey('v1a'), mainSessionKey('v1b'), mainSessionKey('v1gone')];
+    const old = await v1.openEventStore({ name, crossTab: false });
+    expect(old.journal).toBe('on');
+    const appended: AnyEvent[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = [
+        ...conversation(old as unknown as EventStore, a, 'x', i),
+        ...conversation(old as unknown as EventStore, b, 'y', i),
+      ];
+      appended.push(...batch);
+      await old.append(batch);
+    }
+    await old.record(gone, 'z', { type: 'message_received', content: 'forget me' });
+    await old.deleteSession(gone);
+    await old.close();
+    const written = await journalBytes(name);
+    expect(decodeFrames(written).end).toBe(written.length); // the old format: frames only
+
+    await deleteDatabase(name);
+    const store = await open(name);
+    expect(store.restored).toEqual({
+      events: appended.length,
+      deletions: 1,
+      damaged: 0,
+      reset: true,
+    });
+    const restored = await snapshot(store, [a, b, gone]);
+    expect(restored[gone]).toEqual({ ids: [], summary: undefined });
+    for (const key of [a, b]) {
+      const events = await store.getEvents(key);
+      expect(events.length).toBe(appended.length / 2);
+      expect((await store.getSummary(key))?.bytes).toBe(jsonBytes(events));
+    }
+    // This release writes on in the old file (reused as its segment), growing it first.
+    const more = conversation(store, a, 'new', 7);
+    await store.append(more);
+    await store.close();
+    const grown = await journalBytes(name);
+    expect(grown.length).toBeGreaterThanOrEqual(decodeFrames(grown).end + RESERVE);
+
+    await deleteDatabase(name);
+    const twice = await open(name);
+    expect(twice.restored).toMatchObject({
+      events: appended.length + more.length,
+      deletions: 1,
+      damaged: 0,
+    });
+    expect(await snapshot(twice, [a, b, gone])).toEqual({
+      ...restored,
+      [a]: await snapshot(twice, [a]).then((s) => s[a]),
+    });
+    expect((await twice.getEvents(a)).length).toBe(appended.length / 2 + more.length);
+    await twice.destroy();
   });
 });

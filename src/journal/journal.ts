@@ -24,7 +24,7 @@ import {
   type JournalContents,
   type JournalRecord,
 } from './records.js';
-import { grownSize, RESERVE } from './reserve.js';
+import { grownSize, growSoon, RESERVE } from './reserve.js';
 import {
   directory,
   journalPath,
@@ -260,6 +260,8 @@ export class Journal {
     const at = this.#end;
     const written = this.#write(frame, strict);
     written.catch(() => {});
+    const soon = growSoon(this.#size, this.#end);
+    if (soon !== undefined) this.#grow(soon).catch(() => {});
     return {
       segment: this.segment,
       watermark: { file: this.#file, at, end: at + frame.length },
@@ -322,6 +324,7 @@ export class Journal {
     if (this.#closed) return Promise.resolve();
     const run = async () => {
       await Promise.all(this.#inflight);
+      await this.#growing.catch(() => {});
       const bytes = new Uint8Array(
         await this.#worker.send<ArrayBuffer>({
           op: 'read',

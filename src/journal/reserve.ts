@@ -29,6 +29,15 @@ export function grownSize(size: number, needed: number): number {
   return Math.max(size, needed + step);
 }
 
+/**
+ * What a segment of `size` bytes whose frames end at `end` should grow to
+ * now, in the background, when less than half the smallest step is left past
+ * the reserve (so that a later commit rarely waits for a growth); else `undefined`.
+ */
+export function growSoon(size: number, end: number): number | undefined {
+  return size - end < RESERVE + MIN_STEP / 2 ? end + RESERVE + MIN_STEP / 2 : undefined;
+}
+
 /** Whether `bytes` are all zero (the unused part of a segment). */
 export function allZero(bytes: Uint8Array): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;

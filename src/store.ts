@@ -445,14 +445,13 @@ export class EventStore {
    * on; newer events, made after the deletion was seen, start the session anew.
    * When the storage quota is full, the session's data is removed first and
    * the tombstone written after, so deleting sessions frees space; if the
-   * tombstone still does not fit, the data is gone and the call rejects `quota`.
+   * tombstone still does not fit, the data is gone and the call rejects `quota`
+   * (the journal still records the deletion). The journal's copy of the
+   * session goes too (see docs/durability.md).
    */
   async deleteSession(sessionKey: string, options: DeleteOptions = {}): Promise<void> {
-    const tombstone =
-      options.at === undefined
-        ? await this.#committer.deleteSession(sessionKey)
-        : await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
-    if (tombstone) await this.#journal.deleted(tombstone);
+    if (options.at === undefined) await this.#committer.deleteSession(sessionKey);
+    else await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
     await this.#live.idle();
   }
 

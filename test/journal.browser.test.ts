@@ -160,6 +160,36 @@ describe('journal', () => {
     await restored.destroy();
   });
 
+  it('a deletion whose tombstone IndexedDB refuses for quota (its data freed) is still journaled: a reset does not bring the session back', async () => {
+    const name = uniqueName('journal-tombstone-refused');
+    const [kept, gone] = [mainSessionKey('kept'), mainSessionKey('gone')];
+    const store = await open(name);
+    await store.append([
+      ...conversation(store, kept, 'a', 1),
+      ...conversation(store, gone, 'b', 1),
+    ]);
+    // A full quota that refuses what the tombstone's transaction writes, not what frees space.
+    const full = (original: (...args: unknown[]) => unknown) =>
+      function (this: IDBObjectStore, ...args: unknown[]) {
+        if (this.name === 'tombstones') throw new DOMException('simulated', 'QuotaExceededError');
+        return original.apply(this, args);
+      };
+    await expect(
+      withPatched(IDBObjectStore.prototype as unknown as Record<'put', unknown>, 'put', full, () =>
+        store.deleteSession(gone),
+      ),
+    ).rejects.toMatchObject({ code: 'quota' });
+    expect(await store.getEvents(gone)).toEqual([]); // its data was freed
+    await store.close();
+
+    await deleteDatabase(name);
+    const restored = await open(name);
+    expect(restored.restored).toMatchObject({ events: 8, deletions: 1, damaged: 0 });
+    expect(await restored.getEvents(gone)).toEqual([]);
+    expect((await restored.getEvents(kept)).length).toBe(8);
+    await restored.destroy();
+  });
+
   it('destroy() deletes the database and the journal: nothing comes back', async () => {
     const name = uniqueName('journal-destroy');
     const store = await open(name);

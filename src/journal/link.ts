@@ -63,6 +63,8 @@ export interface CommitJournal {
   refused(ticket: JournalTicket | undefined): Promise<void>;
   /** The transaction completed: wait for the frame's write. */
   written(ticket: JournalTicket | undefined): Promise<void>;
+  /** A session was deleted: journal that and drop its records from the journal. */
+  deleted(tombstone: Pick<TombstoneRecord, 'sessionKey' | 'timestamp'>): Promise<void>;
 }
 
 /** `meta` after a commit: the next sequence, and the journal frame it holds when there is one. */
@@ -370,7 +372,7 @@ export class JournalLink implements CommitJournal {
   }
 
   /** Journals a session's deletion and drops the session's earlier records from the journal. */
-  async deleted(tombstone: TombstoneRecord): Promise<void> {
+  async deleted(tombstone: Pick<TombstoneRecord, 'sessionKey' | 'timestamp'>): Promise<void> {
     const journal = await this.#ready();
     const message = { d: tombstone.sessionKey, ts: tombstone.timestamp };
     await journal

@@ -250,6 +250,33 @@ describe('journal', () => {
     expect(await flushes({ flush: 'never' })).toEqual({ seen: [false], events: 16 });
   });
 
+  it("a deletion drops the session from a gone store's segment too, in place, and leaves the rest", async () => {
+    const name = uniqueName('journal-del-dead');
+    const [kept, gone] = [mainSessionKey('kept'), mainSessionKey('gone')];
+    const a = await open(name);
+    const b = await open(name);
+    await a.append(conversation(a, kept, 'a', 1));
+    await b.append(conversation(b, kept, 'b', 2));
+    await b.record(gone, 'b', { type: 'message_received', content: 'secret-in-the-other-segment' });
+    const before = await snapshot(b, [kept]);
+    await b.close(); // its segment's writer is gone
+    await a.deleteSession(gone);
+    await a.close();
+    const text = new TextDecoder().decode(await journalBytes(name));
+    expect(text).not.toContain('secret-in-the-other-segment');
+    // Both segments compacted inside their files: no new generation.
+    let dir = await navigator.storage.getDirectory();
+    for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
+    expect((await Array.fromAsync(dir.keys())).sort()).toEqual(['0.0.log', '1.0.log']);
+
+    await deleteDatabase(name);
+    const restored = await open(name);
+    expect(restored.restored).toMatchObject({ events: 16, deletions: 1, damaged: 0 });
+    expect(await snapshot(restored, [kept])).toEqual(before);
+    expect(await restored.getEvents(gone)).toEqual([]);
+    await restored.destroy();
+  });
+
   it('two stores on one database write two segments, merged on restore', async () => {
     const name = uniqueName('journal-two');
     const key = mainSessionKey('two');

@@ -591,6 +591,10 @@ async function compactDead(
   try {
     for (const [segment, files] of segments) {
       if (!locks.has(segmentLock(name, segment))) continue;
+      if (files.length === 1) {
+        await compactDeadInPlace(worker, path, dir, files[0]!.file, tombstones, report);
+        continue;
+      }
       const frames: DecodedFrame<unknown>[][] = [];
       for (const { file } of files) {
         const decoded = decodeFrames((await readFrom(dir, file, 0)).bytes);
@@ -612,5 +616,46 @@ async function compactDead(
     }
   } finally {
     for (const release of locks.values()) release();
+  }
+}
+
+/**
+ * Compacts the one file of a segment whose writer is gone in place (see
+ * src/journal/in-place.ts), growing it first when its zeros cannot stage
+ * its largest record; nothing is written when nothing goes.
+ */
+async function compactDeadInPlace(
+  worker: WorkerClient,
+  path: readonly string[],
+  dir: FileSystemDirectoryHandle,
+  file: string,
+  tombstones: ReadonlyMap<string, string>,
+  report: JournalHost['reportDamaged'],
+): Promise<void> {
+  const { bytes } = await readFrom(dir, file, 0);
+  const decoded = decodeFrames(bytes);
+  for (const d of decoded.damaged) report(file, d.at, d.reason);
+  const plan = planInPlace(bytes, decoded.frames, tombstones);
+  if (!plan) return;
+  const ref = { dir: path, file };
+  try {
+    if (bytes.length - decoded.end < plan.largest)
+      await worker.send({ op: 'grow', ...ref, size: decoded.end + plan.largest });
+    const out = plan.bytes.buffer as ArrayBuffer;
+    await worker.send(
+      {
+        op: 'rewrite',
+        ...ref,
+        unmark: plan.unmark,
+        from: plan.from,
+        bytes: out,
+        cuts: plan.cuts,
+        staging: decoded.end,
+        keep: RESERVE,
+      },
+      [out],
+    );
+  } finally {
+    await worker.send({ op: 'close', ...ref }).catch(() => {});
   }
 }

@@ -30,6 +30,7 @@ import {
   journalPath,
   listSegments,
   readFrom,
+  type SegmentFile,
   segmentFile,
   segmentLock,
   takeFreeLocks,
@@ -343,11 +344,13 @@ export class Journal {
       if (plan.largest <= this.#size - this.#end) {
         const end = plan.from + plan.bytes.length;
         const cut = plan.bytes.buffer as ArrayBuffer;
-        this.#size = await this.#worker.send<number>(
+        const gen = this.#gen + 1;
+        const { size, file } = await this.#worker.send<{ size: number; file: string }>(
           {
             op: 'rewrite',
             dir: this.#dir,
             file: this.#file,
+            rename: segmentFile(this.#segment, gen),
             unmark: plan.unmark,
             from: plan.from,
             bytes: cut,
@@ -357,6 +360,9 @@ export class Journal {
           },
           [cut],
         );
+        if (file !== this.#file) this.#gen = gen;
+        this.#file = file;
+        this.#size = size;
         this.#end = end;
         return;
       }
@@ -592,7 +598,7 @@ async function compactDead(
     for (const [segment, files] of segments) {
       if (!locks.has(segmentLock(name, segment))) continue;
       if (files.length === 1) {
-        await compactDeadInPlace(worker, path, dir, files[0]!.file, tombstones, report);
+        await compactDeadInPlace(worker, path, dir, files[0]!, tombstones, report);
         continue;
       }
       const frames: DecodedFrame<unknown>[][] = [];
@@ -628,7 +634,7 @@ async function compactDeadInPlace(
   worker: WorkerClient,
   path: readonly string[],
   dir: FileSystemDirectoryHandle,
-  file: string,
+  { file, segment, gen }: SegmentFile,
   tombstones: ReadonlyMap<string, string>,
   report: JournalHost['reportDamaged'],
 ): Promise<void> {
@@ -646,6 +652,7 @@ async function compactDeadInPlace(
       {
         op: 'rewrite',
         ...ref,
+        rename: segmentFile(segment, gen + 1),
         unmark: plan.unmark,
         from: plan.from,
         bytes: out,
@@ -656,6 +663,6 @@ async function compactDeadInPlace(
       [out],
     );
   } finally {
-    await worker.send({ op: 'close', ...ref }).catch(() => {});
+    await worker.send({ op: 'close', ...ref }).catch(() => {}); // (closed already unless it failed)
   }
 }

@@ -14,7 +14,7 @@ export type WorkerRequest = { id: number } & FileRef &
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
     | { op: 'grow'; size: number }
-    | ({ op: 'rewrite' } & InPlaceRewrite)
+    | ({ op: 'rewrite'; rename: string } & InPlaceRewrite)
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

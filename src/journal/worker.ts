@@ -72,7 +72,18 @@ async function handle(
     }
     case 'rewrite': {
       const h = await open(request.dir, request.file);
-      return { value: rewriteInPlace(h, request) };
+      const size = rewriteInPlace(h, request);
+      // Renamed (the next generation), so that no database watermark names a
+      // frame of the file as it was. Where `move` is missing the name stays,
+      // and the probe's look at the watermark's frame still tells.
+      close(request.dir, request.file);
+      const file = await (await directory(request.dir)).getFileHandle(request.file);
+      const move = (file as unknown as { move?(name: string): Promise<void> }).move;
+      const renamed = await move?.call(file, request.rename).then(
+        () => true,
+        () => false,
+      );
+      return { value: { size, file: renamed ? request.rename : request.file } };
     }
     case 'read': {
       const h = await open(request.dir, request.file);

@@ -408,9 +408,11 @@ export class JournalLink implements CommitJournal {
   }
 
   /**
-   * A journal write failed. Refused for a full quota, the journal stays on
-   * (the commit is IndexedDB's alone; the store reports `quota`); otherwise the
-   * store goes on without the journal (IndexedDB still holds every commit).
+   * A journal write failed. Refused for a full quota (a tombstone or refusal
+   * record past the room the segment keeps; a commit frame that does not fit
+   * refuses its commit instead, see `#room`), the journal stays on and the
+   * store reports `quota`; otherwise the store goes on without the journal
+   * (IndexedDB still holds every commit).
    */
   #failed(error: unknown): void {
     if ((error as { name?: string } | null)?.name === 'QuotaExceededError') {

@@ -34,7 +34,6 @@ import type {
   AppendResult,
   DeleteOptions,
   Durability,
-  LocalChanges,
   MessagePage,
   MessageQuery,
   OpenEventStoreOptions,
@@ -195,6 +194,8 @@ export class EventStore {
       append: (events) => this.append(events),
       parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
       reads: this.#branchHost.reads,
+      run,
+      decode: (records) => this.#log.decodeAll(records),
     });
     this.ready = this.#openAll();
   }
@@ -454,15 +455,6 @@ export class EventStore {
         : await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
     if (tombstone) await this.#journal.deleted(tombstone);
     await this.#live.idle();
-  }
-
-  /**
-   * Local changes committed after sequence `after` (0 for all), oldest first,
-   * for a sync client's push watermark: events still stored and deletions. A
-   * page holds whole commits of about `limit` events; `seq` is where it ends.
-   */
-  changesSince(after: number, limit = 500): Promise<LocalChanges> {
-    return this.#log.changes(after, limit);
   }
 
   /**

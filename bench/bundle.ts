@@ -80,7 +80,7 @@ function sizeOf(chunks: readonly Chunk[]): { minified: number; gzip: number } {
 /**
  * Builds `file`; `initial` is what a page loads up front (the entry chunk and
  * the chunks it imports statically), `lazy` the chunks it imports only when
- * needed (`import()`: the journal's code, loaded at a store's first write).
+ * needed (`import()`: the journal's code, loaded at the journal's check).
  */
 async function buildSizes(
   file: string,
@@ -141,7 +141,7 @@ export async function measureBundles(): Promise<BundleSize[]> {
     if (b.name === 'sessionlog' && lazy.minified > 0)
       out.push({
         name: 'sessionlog, loaded later',
-        what: "the journal's code, imported at a store's first write or when it restores",
+        what: "the journal's code (probe, segments, journal), imported at its check: a second after open or at the first write",
         ...lazy,
       });
   }

@@ -5,20 +5,20 @@
  * module its mapping points at (as source-map-explorer does). A module's
  * gzip share is its share of the minified bytes times the chunk set's gzip
  * size (gzip is not additive, so a module gzipped alone would not say what it
- * adds). Prints a markdown table: `npx tsx bench/bundle-modules.ts`.
+ * adds). Prints markdown tables: `npm run bench:bundle` (`BUNDLE_ENTRY=<path>`
+ * measures another entry file).
  */
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { eachMapping, TraceMap } from '@jridgewell/trace-mapping';
-import { build, type Rolldown } from 'vite';
+import { buildChunks, type Chunk } from './bundle.js';
 
 const ENTRY =
   process.env.BUNDLE_ENTRY ?? fileURLToPath(new URL('./bundle/sessionlog.ts', import.meta.url));
 
-type Chunk = Rolldown.OutputChunk;
-
-/** Minified bytes of `chunk` per source module (root-relative path). */
+/** Minified bytes of `chunk` per source module (its path from the repository's root). */
 function bytesPerModule(chunk: Chunk): Map<string, number> {
+  const code = chunk.code ?? '';
   const out = new Map<string, number>();
   const add = (source: string, n: number) => out.set(source, (out.get(source) ?? 0) + n);
   if (!chunk.map) throw new Error(`no source map for ${chunk.fileName}`);
@@ -26,7 +26,7 @@ function bytesPerModule(chunk: Chunk): Map<string, number> {
   // Offsets of each line's start: the code is one stream, and a mapping's
   // segment runs to the next mapping, across line breaks.
   const lineStart = [0];
-  for (let i = 0; i < chunk.code.length; i++) if (chunk.code[i] === '\n') lineStart.push(i + 1);
+  for (let i = 0; i < code.length; i++) if (code[i] === '\n') lineStart.push(i + 1);
   const starts: Array<{ at: number; source: string }> = [];
   eachMapping(map, (m) => {
     starts.push({
@@ -35,42 +35,17 @@ function bytesPerModule(chunk: Chunk): Map<string, number> {
     });
   });
   starts.sort((a, b) => a.at - b.at);
-  add('(no source)', starts[0]?.at ?? chunk.code.length);
+  add('(no source)', starts[0]?.at ?? code.length);
   starts.forEach((s, i) => {
-    add(s.source, (starts[i + 1]?.at ?? chunk.code.length) - s.at);
+    add(s.source, (starts[i + 1]?.at ?? code.length) - s.at);
   });
   return out;
 }
 
 async function main() {
-  const result = (await build({
-    configFile: false,
-    logLevel: 'silent',
-    mode: 'production',
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-    build: {
-      write: false,
-      minify: true,
-      target: 'es2022',
-      sourcemap: true,
-      reportCompressedSize: false,
-      lib: { entry: ENTRY, formats: ['es'], fileName: 'bundle' },
-    },
-  })) as Rolldown.RolldownOutput | Rolldown.RolldownOutput[];
-  const chunks = (Array.isArray(result) ? result : [result])
-    .flatMap((o) => o.output)
-    .filter((c): c is Chunk => c.type === 'chunk');
-  const byName = new Map(chunks.map((c) => [c.fileName, c]));
-  const initial = new Set<Chunk>();
-  const visit = (c: Chunk | undefined) => {
-    if (!c || initial.has(c)) return;
-    initial.add(c);
-    for (const name of c.imports) visit(byName.get(name));
-  };
-  for (const c of chunks) if (c.isEntry) visit(c);
-
+  const { initial, lazy } = await buildChunks(ENTRY, [], true);
   const table = (title: string, set: Chunk[]) => {
-    const code = set.map((c) => c.code).join('\n');
+    const code = set.map((c) => c.code ?? '').join('\n');
     const gzip = gzipSync(code, { level: 9 }).length;
     const minified = Buffer.byteLength(code);
     const bytes = new Map<string, number>();
@@ -88,8 +63,7 @@ async function main() {
       );
     }
   };
-  table('Up front (entry + static imports)', [...initial]);
-  const lazy = chunks.filter((c) => !initial.has(c));
+  table('Up front (entry + static imports)', initial);
   if (lazy.length > 0) table('Loaded later (dynamic imports)', lazy);
 }
 

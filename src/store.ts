@@ -222,8 +222,9 @@ export class EventStore {
   }
 
   /**
-   * Opens the database, then the journal (restoring from it what the database
-   * lacks); the journal's directory is looked at while the database opens.
+   * Opens the database, then the journal: a database made anew is compared
+   * with it (and restored) before the open resolves, any other a second later
+   * or at the first write (see `JournalLink.open`).
    */
   async #openAll(): Promise<void> {
     try {

@@ -4,10 +4,11 @@
  * transaction, record a refusal, wait for the write), deletions, and going on
  * without a journal when one cannot be kept or a write fails.
  *
- * Opening costs little: the journal's directory is looked at while IndexedDB
- * opens (src/journal/probe.ts), and the journal's code (a chunk of its own)
- * and worker are loaded only when there is something to restore, or else at
- * the first write.
+ * Opening costs little: the journal's code is loaded (chunks of their own)
+ * when the journal is compared with the database, a second after the open or
+ * at the first write, and before the open resolves only for a database made
+ * anew: first its probe (src/journal/probe.ts, which looks at the directory),
+ * then the journal and its worker.
  */
 import { EventStoreError, validationError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
@@ -23,8 +24,8 @@ import type {
   JournalTicket,
   RestoreReport,
 } from './journal.js';
-import { type JournalProbe, probeJournal, releaseDead, segmentBehind } from './probe.js';
-import { journalUnsupported } from './segments.js';
+import type { JournalProbe } from './probe.js';
+import { journalUnsupported } from './support.js';
 
 /** What the link needs from its store. */
 export interface JournalLinkHost {
@@ -201,6 +202,8 @@ export class JournalLink implements CommitJournal {
   async #compare(reading: Promise<MetaRecord>, reset: boolean): Promise<void> {
     try {
       const meta = await reading;
+      // The probe's code loads with the check, not with the store (issue 12: bundle).
+      const { probeJournal, releaseDead, segmentBehind } = await import('./probe.js');
       const probe = await probeJournal(this.#host.name);
       if (this.#closed) {
         releaseDead(probe, undefined);

@@ -1,4 +1,5 @@
 /** Messages between the journal's main-thread client and its worker (src/journal/worker.ts). */
+import type { InPlaceRewrite } from './sync-handle.js';
 
 /** Where a segment file lives: OPFS directory path and file name. */
 interface FileRef {
@@ -10,9 +11,11 @@ interface FileRef {
 export type WorkerRequest = { id: number } & FileRef &
   (
     | { op: 'open' }
-    /** `bytes`: one frame made by `openFrame`, sealed (its check value filled in) by the worker. */
-    | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
+    /** `seal`: `bytes` is one frame made by `openFrame`, whose check value the worker fills in. */
+    | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean; seal: boolean }
     | { op: 'truncate'; size: number }
+    | { op: 'grow'; size: number }
+    | ({ op: 'rewrite'; rename: string } & InPlaceRewrite)
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

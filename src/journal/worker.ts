@@ -15,7 +15,7 @@
 
 import { sealFrame } from './frame.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { type SyncHandle, writeAll } from './sync-handle.js';
+import { rewriteInPlace, type SyncHandle, writeAll } from './sync-handle.js';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
@@ -95,6 +95,32 @@ async function handle(
       h.flush();
       return {};
     }
+    case 'grow': {
+      // Zeros up to `size`: the room later frames are written into without new quota.
+      const h = await open(request.dir, request.file);
+      if (h.getSize() < request.size) {
+        h.truncate(request.size);
+        if (h.getSize() !== request.size)
+          throw new DOMException(`growth to ${request.size} bytes refused`, 'QuotaExceededError');
+        h.flush();
+      }
+      return {};
+    }
+    case 'rewrite': {
+      const h = await open(request.dir, request.file);
+      const size = rewriteInPlace(h, request);
+      // Renamed (the next generation), so that no database watermark names a
+      // frame of the file as it was. Where `move` is missing the name stays,
+      // and the probe's look at the watermark's frame still tells.
+      close(request.dir, request.file);
+      const file = await (await directory(request.dir)).getFileHandle(request.file);
+      const move = (file as unknown as { move?(name: string): Promise<void> }).move;
+      const renamed = await move?.call(file, request.rename).then(
+        () => true,
+        () => false,
+      );
+      return { value: { size, file: renamed ? request.rename : request.file } };
+    }
     case 'read': {
       const h = await open(request.dir, request.file);
       const size = h.getSize();
@@ -152,9 +178,10 @@ function fail(id: number, error: unknown): void {
 
 type WriteRequest = Extract<WorkerRequest, { op: 'write' }>;
 
-/** Seals a frame (hashed here, not on the page's main thread: see openFrame) and writes it. */
+/** Writes a request's bytes, sealing its frame first (hashed here, not on the page's main thread: see openFrame). */
 function writeFrame(request: WriteRequest, h: SyncHandle): void {
-  writeAll(h, sealFrame(new Uint8Array(request.bytes)), request.at);
+  const bytes = new Uint8Array(request.bytes);
+  writeAll(h, request.seal ? sealFrame(bytes) : bytes, request.at);
   if (request.flush) h.flush();
 }
 

@@ -21,6 +21,8 @@ export type BurstImpl =
 
 /** Scenarios 2–6 compare sessionlog with plain IndexedDB (and the channel itself). */
 export type ReadImpl = 'sessionlog' | 'sessionlog-no-journal' | 'raw';
+/** Scenario 2 adds, for strict appends, the journal without its own flush (`journal: { flush: 'never' }`). */
+export type SequentialImpl = ReadImpl | 'sessionlog-journal-unflushed';
 export type CrossTabImpl = 'sessionlog' | 'raw-ping' | 'raw-commit-ping';
 export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-cursor';
 
@@ -53,7 +55,7 @@ export interface BenchApi {
   burst(args: { impl: BurstImpl; durability: Durability; n: number; run: number }): Promise<number>;
   /** Scenario 2: per-append latencies (ms) of `n` sequential appends. */
   sequential(args: {
-    impl: ReadImpl;
+    impl: SequentialImpl;
     durability: Durability;
     n: number;
     run: number;

@@ -31,6 +31,7 @@ import type {
   Facts,
   LatestImpl,
   ReadImpl,
+  SequentialImpl,
 } from './protocol.js';
 import { type Env, type Result, writeReports } from './report.js';
 import { median, quantile, rotate } from './stats.js';
@@ -288,8 +289,9 @@ function journalCost(
   samples: Map<string, number[]>,
   prefix: string,
   names: Record<string, string> = BURST_NAMES,
+  extra: string[] = [],
 ) {
-  for (const impl of ['sessionlog', 'sessionlog-no-journal']) {
+  for (const impl of ['sessionlog', ...extra, 'sessionlog-no-journal']) {
     record(
       `journal-cost/${scenario}`,
       names[impl] ?? impl,
@@ -301,12 +303,15 @@ function journalCost(
 }
 
 async function scenarioSequential(page: Page) {
-  const impls: ReadImpl[] = [SL, 'sessionlog-no-journal', 'raw'];
+  const base: SequentialImpl[] = [SL, 'sessionlog-no-journal', 'raw'];
+  // Strict appends also without the journal's own flush: the choice durability.md offers.
+  const implsFor = (d: Durability): SequentialImpl[] =>
+    d === 'strict' ? [...base, 'sessionlog-journal-unflushed'] : base;
   const p50 = new Map<string, number[]>();
   const p99 = new Map<string, number[]>();
   await repeat('2 sequential', async (rep, measured) => {
     for (const durability of DURABILITIES) {
-      for (const impl of rotate(impls, rep)) {
+      for (const impl of rotate(implsFor(durability), rep)) {
         const lat = await call(page, 'sequential', {
           impl,
           durability,
@@ -320,9 +325,10 @@ async function scenarioSequential(page: Page) {
       }
     }
   });
-  const names: Record<ReadImpl, string> = {
+  const names: Record<SequentialImpl, string> = {
     sessionlog: 'sessionlog append (awaited)',
     'sessionlog-no-journal': 'sessionlog append (awaited), journal: false',
+    'sessionlog-journal-unflushed': "sessionlog append (awaited), journal: { flush: 'never' }",
     raw: 'raw IndexedDB, one put per transaction',
   };
   for (const durability of DURABILITIES) {
@@ -330,7 +336,7 @@ async function scenarioSequential(page: Page) {
       ['p50', p50],
       ['p99', p99],
     ] as const) {
-      for (const impl of impls) {
+      for (const impl of implsFor(durability)) {
         record(
           `sequential-append-${q}/${durability}`,
           names[impl],
@@ -340,7 +346,13 @@ async function scenarioSequential(page: Page) {
         );
       }
     }
-    journalCost(`sequential-append-p50/${durability}`, p50, durability, names);
+    journalCost(
+      `sequential-append-p50/${durability}`,
+      p50,
+      durability,
+      names,
+      durability === 'strict' ? ['sessionlog-journal-unflushed'] : [],
+    );
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   LatestImpl,
   PrepareReport,
   ReadImpl,
+  SequentialImpl,
 } from '../protocol.js';
 import { benchKey, conversationKinds, mixedEvents, sessionEvents } from './data.js';
 import { dexieAddEach, dexieBulkAdd, openDexie, tinybaseBurst } from './peers.js';
@@ -178,7 +179,7 @@ function checkJournal(store: Store, wanted: boolean) {
 }
 
 async function sequential(args: {
-  impl: ReadImpl;
+  impl: SequentialImpl;
   durability: Durability;
   n: number;
   run: number;
@@ -190,13 +191,19 @@ async function sequential(args: {
   await destroyStore(name);
   const latencies: number[] = [];
   if (impl !== 'raw') {
-    const store = await openStore(name, durability, impl === 'sessionlog');
+    const journal =
+      impl === 'sessionlog-no-journal'
+        ? false
+        : impl === 'sessionlog-journal-unflushed'
+          ? { flush: 'never' as const }
+          : true;
+    const store = await openStore(name, durability, journal);
     for (const [i, e] of events.entries()) {
       const t0 = now();
       await store.append(e);
       if (i >= warm) latencies.push(now() - t0);
     }
-    checkJournal(store, impl === 'sessionlog');
+    checkJournal(store, journal !== false);
     await store.close();
   } else {
     const db = await openRaw(name);

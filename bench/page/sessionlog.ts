@@ -6,6 +6,7 @@ import {
   type Durability,
   destroyEventStore,
   type EventStore,
+  type JournalOptions,
   openEventStore,
 } from '../../src/index.js';
 
@@ -15,12 +16,13 @@ export const hasStore = typeof openEventStore === 'function';
 
 /**
  * Opens a store on database `name`; without `durability`, the store's
- * default; `journal: false` for the rows that measure the journal's cost.
+ * default; `journal: false` for the rows that measure the journal's cost
+ * (options such as `{ flush: 'never' }` for the row without its flush).
  */
 export function openStore(
   name: string,
   durability?: Durability,
-  journal = true,
+  journal: boolean | JournalOptions = true,
 ): Promise<EventStore> {
   return openEventStore({ name, journal, ...(durability ? { durability } : {}) });
 }

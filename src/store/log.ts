@@ -48,12 +48,21 @@ export interface Position {
   id: string;
 }
 
-/** Most recent activity first, then by key. */
-export function byRecentActivity(a: SessionSummary, b: SessionSummary): number {
-  const x = a.lastActivity ?? '';
-  const y = b.lastActivity ?? '';
-  if (x !== y) return x < y ? 1 : -1;
-  return compareCodePoints(a.sessionKey, b.sessionKey);
+/**
+ * `summaries`, most recent activity first, then by key. Each key is read
+ * once: on a freshly loaded page a comparator reading the properties of
+ * 1,000 deserialized records took 15 ms (profile of scenario 5).
+ */
+export function sortByRecentActivity(summaries: readonly SessionSummary[]): SessionSummary[] {
+  const activity = summaries.map((s) => s.lastActivity ?? '');
+  const order = summaries.map((_, i) => i);
+  order.sort((i, j) => {
+    const x = activity[i]!;
+    const y = activity[j]!;
+    if (x !== y) return x < y ? 1 : -1;
+    return compareCodePoints(summaries[i]!.sessionKey, summaries[j]!.sessionKey);
+  });
+  return order.map((i) => summaries[i]!);
 }
 
 /** Reads of the log through a connection's `run`; corrupt records go to `report`. */
@@ -186,7 +195,7 @@ export class LogReader {
       );
       if (summary) out.push(publicSummary(summary));
     }
-    return out.sort(byRecentActivity);
+    return sortByRecentActivity(out);
   }
 
   /** The reads the conversation tree needs (src/tree-log.ts): by id, and backwards or forwards from a position. */

@@ -22,7 +22,7 @@ export type BurstImpl =
 /** Scenarios 2–6 compare sessionlog with plain IndexedDB (and the channel itself). */
 export type ReadImpl = 'sessionlog' | 'sessionlog-no-journal' | 'raw';
 export type CrossTabImpl = 'sessionlog' | 'raw-ping' | 'raw-commit-ping';
-export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-cursor';
+export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-summary-getAll' | 'raw-cursor';
 
 export interface Facts {
   userAgent: string;

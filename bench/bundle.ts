@@ -58,12 +58,15 @@ export const BUNDLES: ReadonlyArray<{ name: string; file: string; what: string }
   },
 ];
 
-interface Chunk {
+/** An output chunk of the build, as far as the sizes need it. */
+export interface Chunk {
   type: string;
   fileName: string;
   code?: string;
   isEntry?: boolean;
   imports?: string[];
+  /** The source map, when built with one. */
+  map?: unknown;
 }
 
 function chunksOf(output: Rolldown.RolldownOutput | Rolldown.RolldownOutput[] | unknown): Chunk[] {
@@ -78,18 +81,16 @@ function sizeOf(chunks: readonly Chunk[]): { minified: number; gzip: number } {
 }
 
 /**
- * Builds `file`; `initial` is what a page loads up front (the entry chunk and
- * the chunks it imports statically), `lazy` the chunks it imports only when
- * needed (`import()`: the journal's code, loaded at a store's first write).
+ * Builds `entry` (a path) as scenario 7 does; `initial` is what a page loads
+ * up front (the entry chunk and the chunks it imports statically), `lazy` the
+ * chunks it imports only when needed (`import()`: the journal's code, loaded
+ * at the journal's check).
  */
-async function buildSizes(
-  file: string,
+export async function buildChunks(
+  entry: string,
   external: readonly string[] = [],
-): Promise<{
-  initial: { minified: number; gzip: number };
-  lazy: { minified: number; gzip: number };
-}> {
-  const entry = fileURLToPath(new URL(`./bundle/${file}`, import.meta.url));
+  sourcemap = false,
+): Promise<{ initial: Chunk[]; lazy: Chunk[] }> {
   const isExternal = (id: string) => external.some((d) => id === d || id.startsWith(`${d}/`));
   const result = await build({
     configFile: false,
@@ -100,7 +101,8 @@ async function buildSizes(
       write: false,
       minify: true,
       target: 'es2022',
-      sourcemap: false,
+      // 'hidden': the map without a sourceMappingURL comment, so the code's size is the same.
+      sourcemap: sourcemap ? 'hidden' : false,
       reportCompressedSize: false,
       lib: { entry, formats: ['es'], fileName: 'bundle' },
       rolldownOptions: { external: isExternal },
@@ -115,10 +117,20 @@ async function buildSizes(
     for (const name of chunk.imports ?? []) visit(byName.get(name));
   };
   for (const chunk of chunks) if (chunk.isEntry) visit(chunk);
-  return {
-    initial: sizeOf([...initial]),
-    lazy: sizeOf(chunks.filter((c) => !initial.has(c))),
-  };
+  return { initial: [...initial], lazy: chunks.filter((c) => !initial.has(c)) };
+}
+
+/** Sizes of what a page loads up front and later when it imports bench/bundle/`file`. */
+async function buildSizes(
+  file: string,
+  external: readonly string[] = [],
+): Promise<{
+  initial: { minified: number; gzip: number };
+  lazy: { minified: number; gzip: number };
+}> {
+  const entry = fileURLToPath(new URL(`./bundle/${file}`, import.meta.url));
+  const { initial, lazy } = await buildChunks(entry, external);
+  return { initial: sizeOf(initial), lazy: sizeOf(lazy) };
 }
 
 /** What a page loads up front when it imports `file` (see {@link buildSizes}). */
@@ -141,7 +153,7 @@ export async function measureBundles(): Promise<BundleSize[]> {
     if (b.name === 'sessionlog' && lazy.minified > 0)
       out.push({
         name: 'sessionlog, loaded later',
-        what: "the journal's code, imported at a store's first write or when it restores",
+        what: "the journal's code (probe, segments, journal), imported at its check: a second after open or at the first write",
         ...lazy,
       });
   }

@@ -77,7 +77,6 @@ export type {
   DeleteOptions,
   Durability,
   JournalOptions,
-  LocalChanges,
   MessagePage,
   MessageQuery,
   OpenEventStoreOptions,

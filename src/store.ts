@@ -34,7 +34,6 @@ import type {
   AppendResult,
   DeleteOptions,
   Durability,
-  LocalChanges,
   MessagePage,
   MessageQuery,
   OpenEventStoreOptions,
@@ -195,6 +194,8 @@ export class EventStore {
       append: (events) => this.append(events),
       parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
       reads: this.#branchHost.reads,
+      run,
+      decode: (records) => this.#log.decodeAll(records),
     });
     this.ready = this.#openAll();
   }
@@ -221,8 +222,9 @@ export class EventStore {
   }
 
   /**
-   * Opens the database, then the journal (restoring from it what the database
-   * lacks); the journal's directory is looked at while the database opens.
+   * Opens the database, then the journal: a database made anew is compared
+   * with it (and restored) before the open resolves, any other a second later
+   * or at the first write (see `JournalLink.open`).
    */
   async #openAll(): Promise<void> {
     try {
@@ -445,24 +447,14 @@ export class EventStore {
    * on; newer events, made after the deletion was seen, start the session anew.
    * When the storage quota is full, the session's data is removed first and
    * the tombstone written after, so deleting sessions frees space; if the
-   * tombstone still does not fit, the data is gone and the call rejects `quota`.
+   * tombstone still does not fit, the data is gone and the call rejects `quota`
+   * (the journal still records the deletion). The journal's copy of the
+   * session goes too (see docs/durability.md).
    */
   async deleteSession(sessionKey: string, options: DeleteOptions = {}): Promise<void> {
-    const tombstone =
-      options.at === undefined
-        ? await this.#committer.deleteSession(sessionKey)
-        : await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
-    if (tombstone) await this.#journal.deleted(tombstone);
+    if (options.at === undefined) await this.#committer.deleteSession(sessionKey);
+    else await this.#committer.deleteSessionAt(sessionKey, normalizeTimestamp(options.at, 'at'));
     await this.#live.idle();
-  }
-
-  /**
-   * Local changes committed after sequence `after` (0 for all), oldest first,
-   * for a sync client's push watermark: events still stored and deletions. A
-   * page holds whole commits of about `limit` events; `seq` is where it ends.
-   */
-  changesSince(after: number, limit = 500): Promise<LocalChanges> {
-    return this.#log.changes(after, limit);
   }
 
   /**

@@ -8,6 +8,8 @@ import { EventStoreError, validationError } from './errors.js';
 import { type AnyEvent, isExtensionKind } from './event.js';
 import { type LineSource, readLines } from './jsonl.js';
 import { toReferenceEventJson } from './reference.js';
+import type { EventRecord } from './schema.js';
+import type { Db } from './store/connection.js';
 import { type EventStore, transferHostOf } from './store.js';
 import type { TreeReads } from './tree-log.js';
 
@@ -36,6 +38,10 @@ export interface TransferHost {
   parse(value: unknown): AnyEvent;
   /** The conversation tree read from the log (src/tree-log.ts): for the chat-UI subpaths. */
   reads: TreeReads;
+  /** Runs `work` on the open database (reopened once if it was lost): for the sync subpath. */
+  run<T>(work: (db: Db) => Promise<T>): Promise<T>;
+  /** The valid events of stored records, in order; corrupt ones are skipped and reported. */
+  decode(records: readonly EventRecord[]): AnyEvent[];
 }
 
 /**

@@ -16,10 +16,12 @@ import {
   project,
   type RestoreReport,
 } from '../src/index.js';
-import { encodeFrame } from '../src/journal/frame.js';
+import { decodeFrames, encodeFrame } from '../src/journal/frame.js';
+import { allZero, RESERVE } from '../src/journal/reserve.js';
 import { journalPath } from '../src/journal/segments.js';
+import * as v1 from './fixtures/v1-release/sessionlog-v1.js';
 import { deleteDatabase, uniqueName } from './helpers.js';
-import { conversation, withPatched } from './store-helpers.js';
+import { conversation, jsonBytes, withPatched } from './store-helpers.js';
 
 const open = (name: string, options: { journal?: boolean } = {}) =>
   openEventStore({ name, crossTab: false, ...options });
@@ -41,15 +43,18 @@ async function journalBytes(name: string): Promise<Uint8Array> {
   return out;
 }
 
-/** Appends `frame` to the store's one journal file (a frame whose transaction never completed). */
+/**
+ * Appends `frame` after the last frame of the store's one journal file (a
+ * frame whose transaction never completed), in the zeros kept there.
+ */
 async function appendFrame(name: string, frame: Uint8Array): Promise<void> {
   let dir = await navigator.storage.getDirectory();
   for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
   const [file] = await Array.fromAsync(dir.keys());
   const handle = await dir.getFileHandle(file!);
-  const size = (await handle.getFile()).size;
+  const { end } = decodeFrames(new Uint8Array(await (await handle.getFile()).arrayBuffer()));
   const writable = await handle.createWritable({ keepExistingData: true });
-  await writable.write({ type: 'write', position: size, data: frame.buffer as ArrayBuffer });
+  await writable.write({ type: 'write', position: end, data: frame.buffer as ArrayBuffer });
   await writable.close();
 }
 
@@ -155,6 +160,36 @@ describe('journal', () => {
     await restored.destroy();
   });
 
+  it('a deletion whose tombstone IndexedDB refuses for quota (its data freed) is still journaled: a reset does not bring the session back', async () => {
+    const name = uniqueName('journal-tombstone-refused');
+    const [kept, gone] = [mainSessionKey('kept'), mainSessionKey('gone')];
+    const store = await open(name);
+    await store.append([
+      ...conversation(store, kept, 'a', 1),
+      ...conversation(store, gone, 'b', 1),
+    ]);
+    // A full quota that refuses what the tombstone's transaction writes, not what frees space.
+    const full = (original: (...args: unknown[]) => unknown) =>
+      function (this: IDBObjectStore, ...args: unknown[]) {
+        if (this.name === 'tombstones') throw new DOMException('simulated', 'QuotaExceededError');
+        return original.apply(this, args);
+      };
+    await expect(
+      withPatched(IDBObjectStore.prototype as unknown as Record<'put', unknown>, 'put', full, () =>
+        store.deleteSession(gone),
+      ),
+    ).rejects.toMatchObject({ code: 'quota' });
+    expect(await store.getEvents(gone)).toEqual([]); // its data was freed
+    await store.close();
+
+    await deleteDatabase(name);
+    const restored = await open(name);
+    expect(restored.restored).toMatchObject({ events: 8, deletions: 1, damaged: 0 });
+    expect(await restored.getEvents(gone)).toEqual([]);
+    expect((await restored.getEvents(kept)).length).toBe(8);
+    await restored.destroy();
+  });
+
   it('destroy() deletes the database and the journal: nothing comes back', async () => {
     const name = uniqueName('journal-destroy');
     const store = await open(name);
@@ -213,6 +248,34 @@ describe('journal', () => {
     };
     expect(await flushes({ flush: 'strict' })).toEqual({ seen: [true], events: 16 });
     expect(await flushes({ flush: 'never' })).toEqual({ seen: [false], events: 16 });
+  });
+
+  it("a deletion drops the session from a gone store's segment too, in place, and leaves the rest", async () => {
+    const name = uniqueName('journal-del-dead');
+    const [kept, gone] = [mainSessionKey('kept'), mainSessionKey('gone')];
+    const a = await open(name);
+    const b = await open(name);
+    await a.append(conversation(a, kept, 'a', 1));
+    await b.append(conversation(b, kept, 'b', 2));
+    await b.record(gone, 'b', { type: 'message_received', content: 'secret-in-the-other-segment' });
+    const before = await snapshot(b, [kept]);
+    await b.close(); // its segment's writer is gone
+    await a.deleteSession(gone);
+    await a.close();
+    const text = new TextDecoder().decode(await journalBytes(name));
+    expect(text).not.toContain('secret-in-the-other-segment');
+    // The gone store's segment was compacted inside its file, renamed to the next
+    // generation; this store's own held nothing of the session: not rewritten.
+    let dir = await navigator.storage.getDirectory();
+    for (const part of journalPath(name)) dir = await dir.getDirectoryHandle(part);
+    expect((await Array.fromAsync(dir.keys())).sort()).toEqual(['0.0.log', '1.1.log']);
+
+    await deleteDatabase(name);
+    const restored = await open(name);
+    expect(restored.restored).toMatchObject({ events: 16, deletions: 1, damaged: 0 });
+    expect(await snapshot(restored, [kept])).toEqual(before);
+    expect(await restored.getEvents(gone)).toEqual([]);
+    await restored.destroy();
   });
 
   it('two stores on one database write two segments, merged on restore', async () => {
@@ -315,5 +378,86 @@ describe('journal', () => {
     await store.deleteSession(mainSessionKey('r')); // compaction reads the segment: nothing damaged
     expect(seen).toEqual([]);
     await store.destroy();
+  });
+
+  it('a segment keeps zeros past its last frame, at least the reserve for deletions and refusals', async () => {
+    const name = uniqueName('journal-reserve');
+    const key = mainSessionKey('reserve');
+    const store = await open(name);
+    for (let i = 0; i < 4; i++) await store.append(conversation(store, key, 'a', i));
+    await store.close();
+    const bytes = await journalBytes(name);
+    const { end, frames, damaged } = decodeFrames(bytes);
+    expect(frames.length).toBe(4);
+    expect(damaged).toEqual([]);
+    expect(bytes.length).toBeGreaterThanOrEqual(end + RESERVE);
+    expect(allZero(bytes.subarray(end))).toBe(true);
+
+    // Reopened, the store writes after its last frame, not after the zeros.
+    const again = await open(name);
+    expect(await again.journalChecked()).toBeUndefined();
+    await again.append(conversation(again, key, 'b', 9));
+    await again.close();
+    const after = decodeFrames(await journalBytes(name));
+    expect(after.frames.map((f) => f.at)).toEqual([...frames.map((f) => f.at), end]);
+    expect(after.damaged).toEqual([]);
+    await destroyEventStore(name);
+  });
+
+  it('a journal the previous release wrote (no zeros) is restored losslessly, and written on', async () => {
+    const name = uniqueName('journal-v1');
+    const [a, b, gone] = [mainSessionKey('v1a'), mainSessionKey('v1b'), mainSessionKey('v1gone')];
+    const old = await v1.openEventStore({ name, crossTab: false });
+    expect(old.journal).toBe('on');
+    const appended: AnyEvent[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = [
+        ...conversation(old as unknown as EventStore, a, 'x', i),
+        ...conversation(old as unknown as EventStore, b, 'y', i),
+      ];
+      appended.push(...batch);
+      await old.append(batch);
+    }
+    await old.record(gone, 'z', { type: 'message_received', content: 'forget me' });
+    await old.deleteSession(gone);
+    await old.close();
+    const written = await journalBytes(name);
+    expect(decodeFrames(written).end).toBe(written.length); // the old format: frames only
+
+    await deleteDatabase(name);
+    const store = await open(name);
+    expect(store.restored).toEqual({
+      events: appended.length,
+      deletions: 1,
+      damaged: 0,
+      reset: true,
+    });
+    const restored = await snapshot(store, [a, b, gone]);
+    expect(restored[gone]).toEqual({ ids: [], summary: undefined });
+    for (const key of [a, b]) {
+      const events = await store.getEvents(key);
+      expect(events.length).toBe(appended.length / 2);
+      expect((await store.getSummary(key))?.bytes).toBe(jsonBytes(events));
+    }
+    // This release writes on in the old file (reused as its segment), growing it first.
+    const more = conversation(store, a, 'new', 7);
+    await store.append(more);
+    await store.close();
+    const grown = await journalBytes(name);
+    expect(grown.length).toBeGreaterThanOrEqual(decodeFrames(grown).end + RESERVE);
+
+    await deleteDatabase(name);
+    const twice = await open(name);
+    expect(twice.restored).toMatchObject({
+      events: appended.length + more.length,
+      deletions: 1,
+      damaged: 0,
+    });
+    expect(await snapshot(twice, [a, b, gone])).toEqual({
+      ...restored,
+      [a]: await snapshot(twice, [a]).then((s) => s[a]),
+    });
+    expect((await twice.getEvents(a)).length).toBe(appended.length / 2 + more.length);
+    await twice.destroy();
   });
 });

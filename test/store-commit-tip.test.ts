@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyEvent, createEvent, type EventStore } from '../src/index.js';
 import type { MetaRecord } from '../src/schema.js';
+import { changesSince } from '../src/sync/index.js';
 import {
   conversation,
   jsonBytes,
@@ -61,7 +62,7 @@ describe('an append predicted from the tip', () => {
       [4, [e4.id]],
     ]);
     expect((await rawMeta(a.name)).seq).toBe(4);
-    expect((await a.changesSince(2)).events).toEqual([e3, e4]);
+    expect((await changesSince(a, 2)).events).toEqual([e3, e4]);
     await a.close();
     await b.close();
   });
@@ -77,7 +78,7 @@ describe('an append predicted from the tip', () => {
     const late = note(a, 'three');
     await a.append(late); // a predicts 4: taken by the deletion
     expect((await commits(a.name)).map(([seq]) => seq)).toEqual([1, 3, 5]); // 2 was the deleted session's
-    const changes = await a.changesSince(3);
+    const changes = await changesSince(a, 3);
     expect(changes).toEqual({
       seq: 5,
       events: [late],

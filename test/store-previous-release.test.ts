@@ -9,8 +9,9 @@
  * Node (fake-indexeddb) and in Chromium.
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyEvent, activePath, type EventStore, openEventStore } from '../src/index.js';
+import { type AnyEvent, activePath, EventStore, openEventStore } from '../src/index.js';
 import type { MetaRecord } from '../src/schema.js';
+import { changesSince, type LocalChanges } from '../src/sync/index.js';
 import * as v1 from './fixtures/v1-release/sessionlog-v1.js';
 import { factory, uniqueName } from './helpers.js';
 import { conversation, rawAll, rawOpen, within } from './store-helpers.js';
@@ -22,6 +23,18 @@ const CUT = 'agent:upgrade:cut';
 const KEYS = [A, B, CUT, GONE];
 
 const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
+/**
+ * `changesSince` of either release: a function of sessionlog/sync now, a
+ * store method in the previous release (whose types the fixture maps to today's).
+ */
+function changesOf(store: EventStore | v1.EventStore, after: number, limit?: number) {
+  if (store instanceof EventStore) return changesSince(store, after, limit);
+  const old = store as unknown as {
+    changesSince(after: number, limit?: number): Promise<LocalChanges>;
+  };
+  return old.changesSince(after, limit);
+}
 
 /** Everything the store shows of its data, through its API. */
 async function view(store: EventStore | v1.EventStore) {
@@ -39,8 +52,8 @@ async function view(store: EventStore | v1.EventStore) {
     sessions,
     keys: await store.listSessions(),
     summaries: await store.listSummaries(),
-    changes: await store.changesSince(0, 10_000),
-    firstPage: await store.changesSince(0, 3),
+    changes: await changesOf(store, 0, 10_000),
+    firstPage: await changesOf(store, 0, 3),
   });
 }
 
@@ -173,9 +186,9 @@ describe('a database written by the previous release', () => {
       type: 'message_received',
       content: 'after the upgrade',
     });
-    const changes = await store.changesSince(meta.seq);
+    const changes = await changesSince(store, meta.seq);
     expect(changes).toEqual({ seq: meta.seq + 1, events: [added], tombstones: [] });
-    const all = await store.changesSince(0, 10_000);
+    const all = await changesSince(store, 0, 10_000);
     expect(all.events).toEqual([...before.changes.events, added]);
     expect(all.tombstones).toEqual(before.changes.tombstones);
     // The draft the old release left is resumed and finished.
@@ -201,7 +214,7 @@ describe('a database written by the previous release', () => {
       )!.eventCount + 1,
     );
     await store.deleteSession(A);
-    expect((await store.changesSince(meta.seq + 2)).tombstones).toEqual([
+    expect((await changesSince(store, meta.seq + 2)).tombstones).toEqual([
       { sessionKey: A, timestamp: expect.any(String) },
     ]);
     await store.close();
@@ -225,10 +238,10 @@ describe('a database written by the previous release', () => {
       expect(summary?.eventCount).toBe(all.length);
       expect(summary?.messageCount).toBe((await s.getProjection(A)).messageCount);
     }
-    const changes = await store.changesSince(0, 10_000);
+    const changes = await changesSince(store, 0, 10_000);
     expect(changes.seq).toBe(events.length + 4);
     expect(changes.tombstones.map((t) => t.sessionKey)).toEqual([B]);
-    expect(changes.events).toEqual(await old.changesSince(0, 10_000).then((c) => c.events));
+    expect(changes.events).toEqual(await changesOf(old, 0, 10_000).then((c) => c.events));
     await old.close();
     await store.close();
   });

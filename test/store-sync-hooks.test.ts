@@ -1,9 +1,10 @@
 /**
- * The two store methods the sync client builds on: changesSince (the push
+ * What the sync client builds on: changesSince(store, …) from sessionlog/sync (the push
  * watermark) and deleteSession({ at }) (a deletion made on another device).
  */
 import { describe, expect, it } from 'vitest';
 import { openEventStore } from '../src/store.js';
+import { changesSince } from '../src/sync/index.js';
 import { factory, uniqueName } from './helpers.js';
 
 const say = (text: string) => ({
@@ -22,20 +23,28 @@ describe('changesSince', () => {
     await Promise.all([store.record('a', 'x', say('1')), store.record('a', 'x', say('2'))]); // one commit
     await store.record('b', 'x', say('3'));
     await store.deleteSession('b');
-    const all = await store.changesSince(0);
+    const all = await changesSince(store, 0);
     expect(all.events.map((e) => e.session_key)).toEqual(['a', 'a']);
     expect(all.tombstones.map((t) => t.sessionKey)).toEqual(['b']);
     // A page of one event still holds the whole first commit.
-    const first = await store.changesSince(0, 1);
+    const first = await changesSince(store, 0, 1);
     expect(first.events).toHaveLength(2);
-    const rest = await store.changesSince(first.seq, 1);
+    const rest = await changesSince(store, first.seq, 1);
     expect(rest.seq).toBe(all.seq);
-    expect((await store.changesSince(all.seq)).events).toEqual([]);
-    await expect(store.changesSince(-1)).rejects.toMatchObject({
+    expect((await changesSince(store, all.seq)).events).toEqual([]);
+    await expect(changesSince(store, -1)).rejects.toMatchObject({
       code: 'validation',
       field: 'after',
     });
     await store.close();
+  });
+
+  it('rejects what is not a store of openEventStore', async () => {
+    const fake = { name: 'x' } as unknown as Parameters<typeof changesSince>[0];
+    await expect(changesSince(fake, 0)).rejects.toMatchObject({
+      code: 'validation',
+      field: 'store',
+    });
   });
 });
 

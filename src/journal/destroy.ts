@@ -1,7 +1,6 @@
 /** Deleting a store on purpose: its database and its journal, so nothing is restored. */
 import { EventStoreError } from '../errors.js';
 import { defaultFactory, toStoreError } from '../store/connection.js';
-import { removeJournal } from './segments.js';
 
 /**
  * Deletes database `name` and its journal on purpose: nothing is restored
@@ -18,6 +17,7 @@ export async function destroyEventStore(
     request.onsuccess = () => resolve();
     request.onerror = () => reject(toStoreError(request.error));
   });
+  const { removeJournal } = await import('./segments.js');
   await removeJournal(name);
   try {
     globalThis.localStorage?.removeItem(`sessionlog:${name}:instance`);

@@ -70,6 +70,12 @@ function magicAt(bytes: Uint8Array, i: number): boolean {
   );
 }
 
+/** The payload length of the frame header at `i` of `bytes`; `undefined` when none starts there. */
+export function frameLengthAt(bytes: Uint8Array, i: number): number | undefined {
+  if (bytes.length - i < FRAME_HEADER || !magicAt(bytes, i)) return undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(i + 4, true);
+}
+
 function nextMagic(bytes: Uint8Array, from: number): number {
   for (let i = from; i + 4 <= bytes.length; i++) if (magicAt(bytes, i)) return i;
   return -1;

@@ -14,6 +14,7 @@
  * replay.
  */
 import { type DecodedFrame, decodeFrames, encodeFrame } from './frame.js';
+import { planInPlace } from './in-place.js';
 import { type DeadSegment, type JournalProbe, releaseDead } from './probe.js';
 import {
   addTombstones,
@@ -23,11 +24,13 @@ import {
   type JournalContents,
   type JournalRecord,
 } from './records.js';
+import { grownSize, growSoon, RESERVE } from './reserve.js';
 import {
   directory,
   journalPath,
   listSegments,
   readFrom,
+  type SegmentFile,
   segmentFile,
   segmentLock,
   takeFreeLocks,
@@ -117,9 +120,15 @@ export class Journal {
   readonly #release: () => void;
   #file: string;
   #gen: number;
+  /** Where the next frame goes: the end of the last one. */
   #end: number;
+  /** The file's size: frames, then zeros (src/journal/reserve.ts). */
+  #size = 0;
   readonly #inflight = new Set<Promise<void>>();
   #compacting: Promise<void> | undefined;
+  #growing: Promise<void> = Promise.resolve();
+  /** A compaction was refused for quota: run one once the file could grow again. */
+  #compactLater = false;
   #closed = false;
 
   private constructor(
@@ -161,7 +170,7 @@ export class Journal {
       for (const seq of lost) {
         const events = await host.readCommit(seq);
         if (events.length === 0) continue;
-        const ticket = journal.commit(events, false);
+        const ticket = await journal.commit(events, false);
         await ticket.written;
         ticket.done();
       }
@@ -193,8 +202,15 @@ export class Journal {
     const file = { dir: this.#dir, file: this.#file };
     this.#worker.send({ op: 'open', ...file }).catch(() => {});
     this.#end = last ? Math.min(own.size, own.end) : 0;
-    if (last && own.size > this.#end)
-      this.#worker.send({ op: 'truncate', ...file, size: this.#end }).catch(() => {});
+    this.#size = last ? own.size : 0;
+    // Past the last frame: zeros, or a frame a crash tore. Zeroed in place (a
+    // truncation would give up the room kept there, see src/journal/reserve.ts).
+    if (!own.clean && this.#size > this.#end) {
+      const bytes = new Uint8Array(this.#size - this.#end).buffer;
+      this.#worker
+        .send({ op: 'write', ...file, at: this.#end, bytes, flush: false }, [bytes])
+        .catch(() => {});
+    }
   }
 
   /** Which segment this store writes (its key in the database's watermarks). */
@@ -204,34 +220,52 @@ export class Journal {
 
   /**
    * Begins journaling a group commit's events; the frame's write runs while
-   * the caller's transaction does.
+   * the caller's transaction does. When the file has no room for the frame
+   * and the reserve behind it (or a compaction is under way), a promise: the
+   * file grows first, and a growth refused for quota rejects it
+   * (`QuotaExceededError`) with nothing written, so the transaction need not run.
    */
-  commit(events: readonly unknown[], strict: boolean): JournalTicket {
+  commit(events: readonly unknown[], strict: boolean): JournalTicket | Promise<JournalTicket> {
     const frame = encodeFrame({ c: events } satisfies JournalRecord);
-    let at = -1;
-    let written: Promise<void>;
-    if (this.#compacting) {
-      written = this.#compacting.then(() => {
-        at = this.#end;
-        return this.#write(frame, strict);
-      });
-    } else {
-      at = this.#end;
-      written = this.#write(frame, strict);
-    }
-    written.catch(() => {});
+    const needed = () => this.#end + frame.length + RESERVE;
+    if (!this.#compacting && needed() <= this.#size) return this.#ticket(frame, strict);
+    return (async () => {
+      // Not in flight while waiting: a compaction waits for the commits in flight.
+      while (this.#compacting) await this.#compacting.catch(() => {});
+      const finish = this.#track();
+      try {
+        await this.#grow(needed());
+      } catch (error) {
+        finish();
+        throw error;
+      }
+      return this.#ticket(frame, strict, finish);
+    })();
+  }
+
+  /** Counts a commit in flight (a compaction waits for it) until the returned function is called. */
+  #track(): () => void {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
     this.#inflight.add(settled);
-    const finish = () => {
+    return () => {
       this.#inflight.delete(settled);
       settle();
     };
+  }
+
+  /** Writes a commit's frame at the end (the file has room for it) and hands out its ticket. */
+  #ticket(frame: Uint8Array, strict: boolean, finish = this.#track()): JournalTicket {
+    const at = this.#end;
+    const written = this.#write(frame, strict);
+    written.catch(() => {});
+    const soon = growSoon(this.#size, this.#end);
+    if (soon !== undefined) this.#grow(soon).catch(() => {});
     return {
       segment: this.segment,
-      watermark: at < 0 ? undefined : { file: this.#file, at, end: at + frame.length },
+      watermark: { file: this.#file, at, end: at + frame.length },
       written,
       refuse: async () => {
         try {
@@ -240,8 +274,7 @@ export class Journal {
             () => true,
             () => false,
           );
-          if (wrote && at >= 0)
-            await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
+          if (wrote) await this.#write(encodeFrame({ r: at } satisfies JournalRecord), strict);
         } finally {
           finish();
         }
@@ -277,8 +310,10 @@ export class Journal {
       );
     } catch (error) {
       // A full quota leaves no room for the compacted copy: the segments keep the
-      // session's records until a later compaction; the tombstone keeps them from being restored.
+      // session's records until a later compaction (once the file can grow again);
+      // the tombstone keeps them from being restored.
       if ((error as { name?: string } | null)?.name !== 'QuotaExceededError') throw error;
+      this.#compactLater = true;
     }
   }
 
@@ -290,6 +325,7 @@ export class Journal {
     if (this.#closed) return Promise.resolve();
     const run = async () => {
       await Promise.all(this.#inflight);
+      await this.#growing.catch(() => {});
       const bytes = new Uint8Array(
         await this.#worker.send<ArrayBuffer>({
           op: 'read',
@@ -300,6 +336,36 @@ export class Journal {
       );
       const decoded = decodeFrames(bytes);
       for (const d of decoded.damaged) this.#host.reportDamaged(this.#file, d.at, d.reason);
+      // In place when the zeros past the last frame hold its largest record: no new
+      // quota but for that record's size at most (a full copy needs the whole file's).
+      const plan = planInPlace(bytes, decoded.frames, tombstones);
+      if (!plan) return;
+      await this.#grow(this.#end + plan.largest).catch(() => {});
+      if (plan.largest <= this.#size - this.#end) {
+        const end = plan.from + plan.bytes.length;
+        const cut = plan.bytes.buffer as ArrayBuffer;
+        const gen = this.#gen + 1;
+        const { size, file } = await this.#worker.send<{ size: number; file: string }>(
+          {
+            op: 'rewrite',
+            dir: this.#dir,
+            file: this.#file,
+            rename: segmentFile(this.#segment, gen),
+            unmark: plan.unmark,
+            from: plan.from,
+            bytes: cut,
+            cuts: plan.cuts,
+            staging: this.#end,
+            keep: RESERVE,
+          },
+          [cut],
+        );
+        if (file !== this.#file) this.#gen = gen;
+        this.#file = file;
+        this.#size = size;
+        this.#end = end;
+        return;
+      }
       const contents = contentsOf([decoded.frames]);
       addTombstones(contents, tombstones);
       await this.#replace(contents, [this.#file]);
@@ -316,19 +382,60 @@ export class Journal {
   async #replace(contents: JournalContents, files: string[]): Promise<void> {
     const gen = this.#gen + 1;
     const next = segmentFile(this.#segment, gen);
-    const size = await writeCompacted(this.#worker, this.#dir, next, contents, files, true);
+    const { end, size } = await writeCompacted(
+      this.#worker,
+      this.#dir,
+      next,
+      contents,
+      files,
+      true,
+    );
     this.#gen = gen;
     this.#file = next;
-    this.#end = size;
+    this.#end = end;
+    this.#size = size;
   }
 
+  /**
+   * Grows the file (zeros) so that `needed` bytes fit; one growth at a time.
+   * Once one succeeds, a compaction a full quota refused runs.
+   */
+  #grow(needed: number): Promise<void> {
+    const run = async () => {
+      if (needed <= this.#size) return;
+      const size = grownSize(this.#size, needed);
+      await this.#worker.send({ op: 'grow', dir: this.#dir, file: this.#file, size });
+      this.#size = size;
+      if (this.#compactLater) {
+        this.#compactLater = false;
+        void this.compact().catch(() => {
+          this.#compactLater = true;
+        });
+      }
+    };
+    const next = this.#growing.catch(() => {}).then(run);
+    this.#growing = next;
+    return next;
+  }
+
+  /**
+   * Writes a frame at the end. Tombstones and refusal records may use the
+   * reserve a commit frame leaves, so they are written at a full quota; past
+   * it the file grows first.
+   */
   #write(frame: Uint8Array, strict: boolean): Promise<void> {
     const at = this.#end;
     const end = at + frame.length;
     this.#end = end;
     const bytes = frame.buffer as ArrayBuffer;
-    return this.#worker
-      .send({ op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict }, [bytes])
+    const room = end <= this.#size ? Promise.resolve() : this.#grow(end);
+    return room
+      .then(() =>
+        this.#worker.send(
+          { op: 'write', dir: this.#dir, file: this.#file, at, bytes, flush: strict },
+          [bytes],
+        ),
+      )
       .catch((error: unknown) => {
         // Refused (a full quota): the next frame goes where this one failed, leaving no hole.
         if (this.#end === end) this.#end = at;
@@ -410,28 +517,23 @@ async function restore(
     const mark = host.watermarks[String(segment.segment)];
     const single = segment.files.length === 1;
     for (const { file } of segment.files) {
-      // The database holds the watermark's frame: read after it when the file
-      // reaches its end, from it when it does not (the crash tore it).
+      // The database holds the watermark's frame: read from it, to tell whether
+      // the crash tore it (a file's zeros past its frames do not tell, see src/journal/reserve.ts).
       const watermarked = single && mark?.file === file;
-      const { bytes, size, start } = await readFrom(dir, file, (fileSize) =>
-        !watermarked ? 0 : fileSize >= mark.end ? mark.end : mark.at,
-      );
+      const { bytes, size, start } = await readFrom(dir, file, watermarked ? mark.at : 0);
       const from = start;
       const decoded = decodeFrames(bytes, from);
       for (const d of decoded.damaged) host.reportDamaged(file, d.at, d.reason);
       damaged += decoded.damaged.length;
-      frames.push(decoded.frames);
+      // The watermark's frame is in the database already.
+      const held = watermarked && decoded.frames[0]?.at === mark.at;
+      frames.push(held ? decoded.frames.slice(1) : decoded.frames);
       segment.end = decoded.end;
       segment.size = size;
+      segment.clean = false;
       // The database committed this frame but the crash tore it from the journal:
       // it is journaled again from the database (it was never acknowledged, but it is kept).
-      if (
-        watermarked &&
-        from === mark.at &&
-        decoded.frames[0]?.at !== from &&
-        mark.seq !== undefined
-      )
-        lost.push(mark.seq);
+      if (watermarked && from === mark.at && !held && mark.seq !== undefined) lost.push(mark.seq);
       const last = decoded.frames[decoded.frames.length - 1];
       if (single && last) marks[String(segment.segment)] = { file, at: last.at, end: last.end };
     }
@@ -447,7 +549,11 @@ async function restore(
   return { report: { events, deletions, damaged, reset }, lost };
 }
 
-/** Writes `contents` compacted into `file` through the worker, then removes `remove`; resolves to its size. */
+/**
+ * Writes `contents` compacted into `file` through the worker, followed by
+ * the reserve's zeros, then removes `remove`; resolves to where its frames
+ * end and its size.
+ */
 async function writeCompacted(
   worker: WorkerClient,
   dir: readonly string[],
@@ -455,9 +561,10 @@ async function writeCompacted(
   contents: JournalContents,
   remove: readonly string[],
   keepOpen: boolean,
-): Promise<number> {
+): Promise<{ end: number; size: number }> {
   const parts = compactedRecords(contents).map((r) => encodeFrame(r));
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const end = parts.reduce((n, p) => n + p.length, 0);
+  const bytes = new Uint8Array(end + RESERVE);
   let at = 0;
   for (const part of parts) {
     bytes.set(part, at);
@@ -466,7 +573,7 @@ async function writeCompacted(
   await worker.send({ op: 'replace', dir, file, bytes: bytes.buffer, remove, keepOpen }, [
     bytes.buffer,
   ]);
-  return at;
+  return { end, size: bytes.length };
 }
 
 /**
@@ -490,6 +597,10 @@ async function compactDead(
   try {
     for (const [segment, files] of segments) {
       if (!locks.has(segmentLock(name, segment))) continue;
+      if (files.length === 1) {
+        await compactDeadInPlace(worker, path, dir, files[0]!, tombstones, report);
+        continue;
+      }
       const frames: DecodedFrame<unknown>[][] = [];
       for (const { file } of files) {
         const decoded = decodeFrames((await readFrom(dir, file, 0)).bytes);
@@ -511,5 +622,47 @@ async function compactDead(
     }
   } finally {
     for (const release of locks.values()) release();
+  }
+}
+
+/**
+ * Compacts the one file of a segment whose writer is gone in place (see
+ * src/journal/in-place.ts), growing it first when its zeros cannot stage
+ * its largest record; nothing is written when nothing goes.
+ */
+async function compactDeadInPlace(
+  worker: WorkerClient,
+  path: readonly string[],
+  dir: FileSystemDirectoryHandle,
+  { file, segment, gen }: SegmentFile,
+  tombstones: ReadonlyMap<string, string>,
+  report: JournalHost['reportDamaged'],
+): Promise<void> {
+  const { bytes } = await readFrom(dir, file, 0);
+  const decoded = decodeFrames(bytes);
+  for (const d of decoded.damaged) report(file, d.at, d.reason);
+  const plan = planInPlace(bytes, decoded.frames, tombstones);
+  if (!plan) return;
+  const ref = { dir: path, file };
+  try {
+    if (bytes.length - decoded.end < plan.largest)
+      await worker.send({ op: 'grow', ...ref, size: decoded.end + plan.largest });
+    const out = plan.bytes.buffer as ArrayBuffer;
+    await worker.send(
+      {
+        op: 'rewrite',
+        ...ref,
+        rename: segmentFile(segment, gen + 1),
+        unmark: plan.unmark,
+        from: plan.from,
+        bytes: out,
+        cuts: plan.cuts,
+        staging: decoded.end,
+        keep: RESERVE,
+      },
+      [out],
+    );
+  } finally {
+    await worker.send({ op: 'close', ...ref }).catch(() => {}); // (closed already unless it failed)
   }
 }

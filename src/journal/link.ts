@@ -4,10 +4,11 @@
  * transaction, record a refusal, wait for the write), deletions, and going on
  * without a journal when one cannot be kept or a write fails.
  *
- * Opening costs little: the journal's directory is looked at while IndexedDB
- * opens (src/journal/probe.ts), and the journal's code (a chunk of its own)
- * and worker are loaded only when there is something to restore, or else at
- * the first write.
+ * Opening costs little: the journal's code is loaded (chunks of their own)
+ * when the journal is compared with the database, a second after the open or
+ * at the first write, and before the open resolves only for a database made
+ * anew: first its probe (src/journal/probe.ts, which looks at the directory),
+ * then the journal and its worker.
  */
 import { EventStoreError, validationError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
@@ -23,8 +24,8 @@ import type {
   JournalTicket,
   RestoreReport,
 } from './journal.js';
-import { type JournalProbe, probeJournal, releaseDead, segmentBehind } from './probe.js';
-import { journalUnsupported } from './segments.js';
+import type { JournalProbe } from './probe.js';
+import { journalUnsupported } from './support.js';
 
 /** What the link needs from its store. */
 export interface JournalLinkHost {
@@ -63,6 +64,8 @@ export interface CommitJournal {
   refused(ticket: JournalTicket | undefined): Promise<void>;
   /** The transaction completed: wait for the frame's write. */
   written(ticket: JournalTicket | undefined): Promise<void>;
+  /** A session was deleted: journal that and drop its records from the journal. */
+  deleted(tombstone: Pick<TombstoneRecord, 'sessionKey' | 'timestamp'>): Promise<void>;
 }
 
 /** `meta` after a commit: the next sequence, and the journal frame it holds when there is one. */
@@ -199,6 +202,8 @@ export class JournalLink implements CommitJournal {
   async #compare(reading: Promise<MetaRecord>, reset: boolean): Promise<void> {
     try {
       const meta = await reading;
+      // The probe's code loads with the check, not with the store (issue 12: bundle).
+      const { probeJournal, releaseDead, segmentBehind } = await import('./probe.js');
       const probe = await probeJournal(this.#host.name);
       if (this.#closed) {
         releaseDead(probe, undefined);
@@ -206,7 +211,10 @@ export class JournalLink implements CommitJournal {
         return;
       }
       const marks = meta.journal ?? {};
-      const behind = probe.dead.filter((d) => segmentBehind(d, marks[String(d.segment)]));
+      const behinds = await Promise.all(
+        probe.dead.map((d) => segmentBehind(probe.dir, d, marks[String(d.segment)])),
+      );
+      const behind = probe.dead.filter((_, i) => behinds[i]);
       this.#listen();
       if (behind.length === 0) {
         releaseDead(probe, probe.own);
@@ -324,10 +332,31 @@ export class JournalLink implements CommitJournal {
   ): JournalTicket | undefined | Promise<JournalTicket | undefined> {
     if (events.length === 0) return undefined;
     const strict = durability === 'strict' && this.#flushStrict;
-    if (this.#journal) return this.#journal.commit(events, strict);
+    if (this.#journal) return this.#room(this.#journal.commit(events, strict));
     // A restore's own commits (appends wait for it, see `beforeWrite`) are journaled already.
     if (this.#status !== 'on' || this.#restoring) return undefined;
-    return this.#ready().then((journal) => journal?.commit(events, strict));
+    return this.#ready().then((journal) => journal && this.#room(journal.commit(events, strict)));
+  }
+
+  /**
+   * A ticket that waits for the journal to make room: refused for quota, the
+   * commit is refused (`quota`) before its transaction runs, so neither copy
+   * holds it; another failure lets the commit go on without the journal.
+   */
+  #room(
+    ticket: JournalTicket | Promise<JournalTicket>,
+  ): JournalTicket | Promise<JournalTicket | undefined> {
+    if (!(ticket instanceof Promise)) return ticket;
+    return ticket.catch((error: unknown) => {
+      if ((error as { name?: string } | null)?.name === 'QuotaExceededError')
+        throw new EventStoreError(
+          'quota',
+          `the storage quota is full: the journal has no room for the commit (${String(error)})`,
+          { cause: error },
+        );
+      this.#failed(error);
+      return undefined;
+    });
   }
 
   async refused(ticket: JournalTicket | undefined): Promise<void> {
@@ -346,7 +375,7 @@ export class JournalLink implements CommitJournal {
   }
 
   /** Journals a session's deletion and drops the session's earlier records from the journal. */
-  async deleted(tombstone: TombstoneRecord): Promise<void> {
+  async deleted(tombstone: Pick<TombstoneRecord, 'sessionKey' | 'timestamp'>): Promise<void> {
     const journal = await this.#ready();
     const message = { d: tombstone.sessionKey, ts: tombstone.timestamp };
     await journal
@@ -382,9 +411,11 @@ export class JournalLink implements CommitJournal {
   }
 
   /**
-   * A journal write failed. Refused for a full quota, the journal stays on
-   * (the commit is IndexedDB's alone; the store reports `quota`); otherwise the
-   * store goes on without the journal (IndexedDB still holds every commit).
+   * A journal write failed. Refused for a full quota (a tombstone or refusal
+   * record past the room the segment keeps; a commit frame that does not fit
+   * refuses its commit instead, see `#room`), the journal stays on and the
+   * store reports `quota`; otherwise the store goes on without the journal
+   * (IndexedDB still holds every commit).
    */
   #failed(error: unknown): void {
     if ((error as { name?: string } | null)?.name === 'QuotaExceededError') {

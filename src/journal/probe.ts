@@ -5,7 +5,9 @@
  * the database's watermarks tells, without reading any frame, whether there
  * is anything to restore; only then is the journal's code loaded and read.
  */
+import { FRAME_HEADER, frameLengthAt } from './frame.js';
 import type { Watermark } from './journal.js';
+import { allZero } from './reserve.js';
 import {
   directory,
   heldLocks,
@@ -26,10 +28,14 @@ export interface DeadSegment {
   end: number;
   /** Its last file's size. */
   size: number;
+  /** Whether only zeros follow `end` (known from {@link segmentBehind}). */
+  clean?: boolean;
 }
 
 /** The journal as found on open. */
 export interface JournalProbe {
+  /** The journal's directory, when there is one. */
+  dir: FileSystemDirectoryHandle | undefined;
   /** Segments whose writers are gone, locked by this store (`own` among them when reused). */
   dead: DeadSegment[];
   /** The segment this store writes: the first dead one, or a new one. */
@@ -63,7 +69,7 @@ export async function probeJournal(name: string): Promise<JournalProbe> {
       const release = await takeLock(segmentLock(name, segment));
       if (release) own = { segment, files: [], release, end: 0, size: 0 };
     }
-    return { dead, own };
+    return { dir, dead, own };
   } catch (error) {
     for (const release of locks.values()) release();
     throw error;
@@ -72,15 +78,30 @@ export async function probeJournal(name: string): Promise<JournalProbe> {
 
 /**
  * Whether a dead segment holds frames the database may lack (or lost one the
- * database holds), so that opening must read it: anything but one file that
- * ends exactly at the database's watermark for it.
+ * database holds), so that opening must read it: anything but one file whose
+ * frames end exactly at the database's watermark for it. Past its frames a
+ * file holds zeros (src/journal/reserve.ts), so the watermark's frame header
+ * and what follows it are read (a few bytes and the zeros), not only the
+ * file's size. When nothing follows, `segment.end` is set to the watermark's end.
  */
-export function segmentBehind(segment: DeadSegment, mark: Watermark | undefined): boolean {
+export async function segmentBehind(
+  dir: FileSystemDirectoryHandle | undefined,
+  segment: DeadSegment,
+  mark: Watermark | undefined,
+): Promise<boolean> {
   if (segment.files.length > 1) return true; // an interrupted compaction: merge
   const file = segment.files[0];
-  if (!file) return false;
+  if (!file || !dir) return false;
   if (!mark || mark.file !== file.file) return segment.size > 0;
-  return segment.size !== mark.end;
+  if (segment.size < mark.end) return true;
+  const blob = await (await dir.getFileHandle(file.file)).getFile();
+  const bytes = new Uint8Array(await blob.slice(mark.at).arrayBuffer());
+  const whole = frameLengthAt(bytes, 0) === mark.end - mark.at - FRAME_HEADER;
+  if (!whole || !allZero(bytes.subarray(mark.end - mark.at))) return true;
+  segment.end = mark.end;
+  segment.size = blob.size;
+  segment.clean = true;
+  return false;
 }
 
 /** Lets go of every dead segment but `keep`. */

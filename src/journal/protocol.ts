@@ -1,4 +1,5 @@
 /** Messages between the journal's main-thread client and its worker (src/journal/worker.ts). */
+import type { InPlaceRewrite } from './sync-handle.js';
 
 /** Where a segment file lives: OPFS directory path and file name. */
 interface FileRef {
@@ -12,6 +13,8 @@ export type WorkerRequest = { id: number } & FileRef &
     | { op: 'open' }
     | { op: 'write'; at: number; bytes: ArrayBuffer; flush: boolean }
     | { op: 'truncate'; size: number }
+    | { op: 'grow'; size: number }
+    | ({ op: 'rewrite'; rename: string } & InPlaceRewrite)
     | { op: 'read'; from: number }
     | { op: 'replace'; bytes: ArrayBuffer; remove: readonly string[]; keepOpen: boolean }
     | { op: 'close' }

@@ -5,6 +5,8 @@
  * it, so a segment whose lock is free belongs to a store that is gone.
  */
 
+import { journalUnsupported } from './support.js';
+
 /** Top directory of every journal in the origin's private file system. */
 const ROOT = 'sessionlog-journal';
 
@@ -28,16 +30,6 @@ export function segmentFile(segment: number, gen: number): string {
 /** The Web Lock a segment's writer holds. */
 export function segmentLock(name: string, segment: number): string {
   return `sessionlog:${name}:journal:${segment}`;
-}
-
-/** Why a journal cannot be kept here, or `undefined` when it can. */
-export function journalUnsupported(): string | undefined {
-  if (typeof navigator === 'undefined') return 'no navigator';
-  if (typeof navigator.storage?.getDirectory !== 'function')
-    return 'no Origin Private File System (navigator.storage.getDirectory)';
-  if (typeof navigator.locks?.request !== 'function') return 'no Web Locks';
-  if (typeof Worker === 'undefined') return 'no Worker';
-  return undefined;
 }
 
 /** The directory at `path`, created if `create`; `undefined` if missing. */

@@ -5,7 +5,7 @@
  * thread (src/journal/journal.ts). Requests on one worker run in arrival order.
  */
 import type { WorkerReply, WorkerRequest } from './protocol.js';
-import { type SyncHandle, writeAll } from './sync-handle.js';
+import { rewriteInPlace, type SyncHandle, writeAll } from './sync-handle.js';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
@@ -58,6 +58,32 @@ async function handle(
       h.truncate(request.size);
       h.flush();
       return {};
+    }
+    case 'grow': {
+      // Zeros up to `size`: the room later frames are written into without new quota.
+      const h = await open(request.dir, request.file);
+      if (h.getSize() < request.size) {
+        h.truncate(request.size);
+        if (h.getSize() !== request.size)
+          throw new DOMException(`growth to ${request.size} bytes refused`, 'QuotaExceededError');
+        h.flush();
+      }
+      return {};
+    }
+    case 'rewrite': {
+      const h = await open(request.dir, request.file);
+      const size = rewriteInPlace(h, request);
+      // Renamed (the next generation), so that no database watermark names a
+      // frame of the file as it was. Where `move` is missing the name stays,
+      // and the probe's look at the watermark's frame still tells.
+      close(request.dir, request.file);
+      const file = await (await directory(request.dir)).getFileHandle(request.file);
+      const move = (file as unknown as { move?(name: string): Promise<void> }).move;
+      const renamed = await move?.call(file, request.rename).then(
+        () => true,
+        () => false,
+      );
+      return { value: { size, file: renamed ? request.rename : request.file } };
     }
     case 'read': {
       const h = await open(request.dir, request.file);

@@ -138,10 +138,17 @@ export class Committer {
   async #commit(batch: PendingAppend[], durability: Durability): Promise<void> {
     // The journal's frame is written while the transaction runs (not restored events: journaled already).
     const journal = this.#host.journal;
-    const ticket = await journal?.begin(
-      batch.flatMap((p) => (p.restoring ? [] : p.events)),
-      durability,
-    );
+    let ticket: JournalTicket | undefined;
+    try {
+      ticket = await journal?.begin(
+        batch.flatMap((p) => (p.restoring ? [] : p.events)),
+        durability,
+      );
+    } catch (error) {
+      // The journal had no room (a full quota): refused before the transaction, nothing written.
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
     const tip = this.#tip;
     this.#tip = undefined; // until this commit is known to have completed
     let outcome: CommitOutcome | undefined;
@@ -217,15 +224,9 @@ export class Committer {
           tx.objectStore('meta').get('state') as Promise<MetaRecord>,
           deleteSessionData(tx, sessionKey),
         ]);
-        // Later than every event this tab has seen and every event of the session.
-        let ns = parseTimestamp(clock.next());
-        for (const activity of [last, freed]) {
-          const after = activity ? parseTimestamp(activity) + 1n : 0n;
-          if (after > ns) ns = after;
-        }
         const record: TombstoneRecord = {
           sessionKey,
-          timestamp: formatTimestamp(ns),
+          timestamp: deletionTime(clock, [last, freed]),
           seq: meta.seq + 1,
         };
         await Promise.all([
@@ -248,9 +249,17 @@ export class Committer {
           deleteSessionData(tx, sessionKey),
         ),
       );
-      tombstone = await run(remove);
+      try {
+        tombstone = await run(remove);
+      } catch (refused) {
+        // The session's data is gone but its tombstone did not fit: the journal
+        // still records the deletion, or a reset of the database would bring it back.
+        await this.#host.journal?.deleted({ sessionKey, timestamp: deletionTime(clock, [freed]) });
+        throw refused;
+      }
     }
     this.#host.deleted(tombstone);
+    await this.#host.journal?.deleted(tombstone);
     return tombstone;
   }
 
@@ -270,8 +279,10 @@ export class Committer {
         deleteSessionAt(tx, sessionKey, at, check),
       ),
     );
-    if (done) this.#host.deleted(done.tombstone, done.kept);
-    return done?.tombstone;
+    if (!done) return undefined;
+    this.#host.deleted(done.tombstone, done.kept);
+    await this.#host.journal?.deleted(done.tombstone);
+    return done.tombstone;
   }
 
   /**
@@ -288,4 +299,17 @@ export class Committer {
       }),
     );
   }
+}
+
+/**
+ * A deletion's timestamp: later than every event this tab has seen and than
+ * each of `activities` (the session's last activity).
+ */
+function deletionTime(clock: HybridClock, activities: ReadonlyArray<string | undefined>): string {
+  let ns = parseTimestamp(clock.next());
+  for (const activity of activities) {
+    const after = activity ? parseTimestamp(activity) + 1n : 0n;
+    if (after > ns) ns = after;
+  }
+  return formatTimestamp(ns);
 }

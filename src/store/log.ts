@@ -21,7 +21,7 @@ import { publicSummary, readSummary, type SessionSummary, type StoredSummary } f
 import { normalizeTimestamp } from '../timestamp.js';
 import { activePathPage, type LogPosition, type TreeReads } from '../tree-log.js';
 import { type Db, toStoreError } from './connection.js';
-import type { CorruptRecord, LocalChanges, MessagePage, MessageQuery } from './types.js';
+import type { CorruptRecord, MessagePage, MessageQuery } from './types.js';
 import { VerifiedEvents } from './verified.js';
 
 const READ_CLOCK = new HybridClock({ maxSkewMs: 1e15 }); // stored events: no skew bound
@@ -362,48 +362,6 @@ export class LogReader {
       return { meta, records, tombstones, summaries: read };
     });
     return { ...read, events: this.decodeAll(read.records) };
-  }
-
-  /**
-   * Local changes committed after sequence `after`, oldest first: events
-   * still stored and deletions, in pages of whole commits of about `limit`
-   * events (see `EventStore.changesSince`).
-   */
-  async changes(after: number, limit: number): Promise<LocalChanges> {
-    if (!Number.isInteger(after) || after < 0)
-      throw validationError('after', 'must be a non-negative integer');
-    if (!Number.isInteger(limit) || limit < 1)
-      throw validationError('limit', 'must be a positive integer');
-    const read = await this.#run(async (db) => {
-      const tx = db.transaction(['events', 'tombstones', 'meta'], 'readonly');
-      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
-      if (meta.seq <= after) return { seq: after, records: [], tombstones: [] };
-      const index = tx.objectStore('events').index('seq');
-      let records = await index.getAll(IDBKeyRange.bound(after, meta.seq, true, false), limit + 1);
-      let seq = meta.seq;
-      if (records.length > limit) {
-        // Whole commits only: cut before the last one read, unless it is the only one.
-        seq = records[limit]!.seq;
-        if (records[0]!.seq === seq) records = await index.getAll(seq);
-        else {
-          seq -= 1;
-          records = records.filter((r) => r.seq <= seq);
-        }
-      }
-      const tombstones = await tx
-        .objectStore('tombstones')
-        .index('seq')
-        .getAll(IDBKeyRange.bound(after, seq, true, false));
-      return { seq, records, tombstones };
-    });
-    return {
-      seq: read.seq,
-      events: this.decodeAll(read.records),
-      tombstones: read.tombstones.map((t) => ({
-        sessionKey: t.sessionKey,
-        timestamp: t.timestamp,
-      })),
-    };
   }
 }
 

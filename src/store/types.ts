@@ -142,7 +142,7 @@ export interface DeleteOptions {
   at?: string;
 }
 
-/** What `EventStore.changesSince` read: local changes up to commit `seq`. */
+/** What `changesSince` (sessionlog/sync) read: local changes up to commit `seq`. */
 export interface LocalChanges {
   /** The last commit sequence the page covers: the next call's `after`. */
   seq: number;

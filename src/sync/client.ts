@@ -9,6 +9,7 @@
 import { EventStoreError, isEventStoreError } from '../errors.js';
 import type { AnyEvent } from '../event.js';
 import type { EventStore } from '../store.js';
+import { changesSince } from './changes.js';
 import { holdLeadership, type Leadership } from './leader.js';
 import {
   type ErrorBody,
@@ -194,7 +195,7 @@ export function createSync(store: EventStore, options: SyncOptions): SyncClient 
 
   async function push(state: SyncCheckpoint, signal: AbortSignal): Promise<void> {
     for (;;) {
-      const changes = await store.changesSince(state.pushed, PUSH_PAGE);
+      const changes = await changesSince(store, state.pushed, PUSH_PAGE);
       if (changes.seq === state.pushed) break;
       const events = changes.events.filter((e) => !echoes.has(e.id));
       const tombstones = changes.tombstones

@@ -2,6 +2,9 @@
  * sessionlog/sync: the browser client of the sync server (sessionlog/server).
  * This file only re-exports; see docs/sync.md.
  */
+
+export type { LocalChanges } from '../store/types.js';
+export { changesSince } from './changes.js';
 export {
   createSync,
   type SyncClient,

@@ -24,7 +24,7 @@ export type ReadImpl = 'sessionlog' | 'sessionlog-no-journal' | 'raw';
 /** Scenario 2 adds, for strict appends, the journal without its own flush (`journal: { flush: 'never' }`). */
 export type SequentialImpl = ReadImpl | 'sessionlog-journal-unflushed';
 export type CrossTabImpl = 'sessionlog' | 'raw-ping' | 'raw-commit-ping';
-export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-cursor';
+export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-summary-getAll' | 'raw-cursor';
 
 export interface Facts {
   userAgent: string;

@@ -400,7 +400,7 @@ async function scenarioHistory(page: Page) {
 async function scenarioLatest(page: Page, facts: Facts) {
   const { large, small } = config.history;
   await call(page, 'prepareLarge', { large, small });
-  const impls: LatestImpl[] = [SL, 'raw-getAll', 'raw-cursor'];
+  const impls: LatestImpl[] = [SL, 'raw-getAll', 'raw-summary-getAll', 'raw-cursor'];
   const samples = new Map<LatestImpl, number[]>();
   await repeat('4 latest page', async (rep, measured) => {
     for (const impl of rotate(impls, rep)) {
@@ -414,6 +414,8 @@ async function scenarioLatest(page: Page, facts: Facts) {
     'raw-getAll': facts.getAllRecords
       ? "raw index.getAllRecords({ query: range, count: 50, direction: 'prev' })"
       : 'raw getAll on the index range (prev cursor: browser lacks getAllRecords)',
+    'raw-summary-getAll':
+      'raw, the same plus the summary, one transaction over both stores (what sessionlog asks of the browser)',
     'raw-cursor': "raw index.openCursor(range, 'prev'), 50 steps",
   };
   for (const impl of impls) {

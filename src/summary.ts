@@ -3,6 +3,7 @@
  * one per session so that an append costs the same at any session length and a
  * sidebar lists sessions without reading a message.
  */
+import { advanceChain, EMPTY_CHAIN, readChain, type StoredChain } from './chain-mark.js';
 import { type AnyEvent, isKnownKind, type SessionEvent } from './event.js';
 import { deepFreeze } from './freeze.js';
 import { isObject } from './json.js';
@@ -24,6 +25,26 @@ export interface SessionSummary extends Omit<Projection, 'messages' | 'nodes' | 
   readonly eventCount: number;
   /** Size of those events as canonical JSON, in UTF-8 bytes (what export writes, roughly). */
   readonly bytes: number;
+}
+
+/**
+ * A summary as the `sessions` store keeps it: plus the chain mark
+ * (src/chain-mark.ts), which a caller never sees ({@link publicSummary}).
+ */
+export interface StoredSummary extends SessionSummary {
+  readonly chain?: StoredChain;
+}
+
+/** The summary a caller gets of a stored one: without the chain mark. */
+export function publicSummary(summary: StoredSummary): SessionSummary {
+  if (!('chain' in summary)) return summary;
+  const { chain: _, ...rest } = summary;
+  return Object.isFrozen(summary) ? Object.freeze(rest) : rest;
+}
+
+/** The stored summary of a session with no events: an empty chain. */
+export function emptyStoredSummary(sessionKey: string): StoredSummary {
+  return { ...emptySummary(sessionKey), chain: EMPTY_CHAIN };
 }
 
 /** The summary of a session with no events. */
@@ -49,16 +70,19 @@ export function summaryOf(
  * costs one copy, not 10,000. `sizeOf` gives an event's size in bytes.
  */
 export function applyEventsToSummary(
-  summary: SessionSummary,
+  summary: StoredSummary,
   events: readonly AnyEvent[],
   sizeOf: (event: AnyEvent) => number,
-): SessionSummary {
+): StoredSummary {
   if (events.length === 0) return summary;
   // A shallow copy: applyRegisters replaces nested records rather than changing them.
-  const draft: Mutable<SessionSummary> & RegisterBuilder = {
+  const draft: Mutable<StoredSummary> & RegisterBuilder = {
     ...summary,
     versions: { ...summary.versions },
   };
+  const chain = advanceChain(summary.chain, summary.eventCount, events);
+  if (chain === undefined) delete draft.chain;
+  else draft.chain = chain;
   let tokens: Parameters<typeof addTokens>[0] | undefined;
   for (const event of events) {
     draft.eventCount += 1;
@@ -89,15 +113,25 @@ const isVersion = (v: unknown) =>
  * when the record does not have its shape (it is corrupt: the store skips it,
  * reports it, and rebuilds it from the log on the next write). A summary
  * written before trees existed has no head register: it reads as "no head
- * set", which is what it was, so the stored layout needs no upgrade.
+ * set", which is what it was, so the stored layout needs no upgrade. The
+ * chain mark is kept; a malformed one is dropped (unknown: the tree is walked).
  */
-export function readSummary(value: unknown, sessionKey: string): SessionSummary | undefined {
+export function readSummary(value: unknown, sessionKey: string): StoredSummary | undefined {
   if (!isSummaryOf(value, sessionKey)) return undefined;
-  if (value.headTarget !== undefined && value.versions.head !== undefined) return value;
+  const stored = value as StoredSummary;
+  const chain = readChain(stored.chain);
+  if (
+    value.headTarget !== undefined &&
+    value.versions.head !== undefined &&
+    (chain !== undefined || !('chain' in stored))
+  )
+    return stored;
+  const { chain: _, ...rest } = stored;
   return {
-    ...value,
+    ...rest,
     headTarget: value.headTarget ?? null,
     versions: { ...value.versions, head: value.versions.head ?? null },
+    ...(chain === undefined ? {} : { chain }),
   };
 }
 

@@ -9,7 +9,7 @@
  * Node (fake-indexeddb) and in Chromium.
  */
 import { describe, expect, it } from 'vitest';
-import { type AnyEvent, EventStore, openEventStore } from '../src/index.js';
+import { type AnyEvent, activePath, EventStore, openEventStore } from '../src/index.js';
 import type { MetaRecord } from '../src/schema.js';
 import { changesSince, type LocalChanges } from '../src/sync/index.js';
 import * as v1 from './fixtures/v1-release/sessionlog-v1.js';
@@ -242,6 +242,40 @@ describe('a database written by the previous release', () => {
     expect(changes.seq).toBe(events.length + 4);
     expect(changes.tombstones.map((t) => t.sessionKey)).toEqual([B]);
     expect(changes.events).toEqual(await changesOf(old, 0, 10_000).then((c) => c.events));
+    await old.close();
+    await store.close();
+  });
+
+  it('branching a session this release marked as one chain: the mark is not trusted after, pages follow the active path', async () => {
+    const name = uniqueName('previous-chain');
+    const old = await v1.openEventStore({ name, indexedDB: factory(), crossTab: false });
+    const store = await openEventStore({ name, indexedDB: factory(), crossTab: false });
+    for (const e of conversation(store, A)) await store.append(e);
+    const question = (await store.getMessages(A)).messages.find((m) => m.direction === 'inbound')!;
+    // The previous release keeps the mark as it was, counted for fewer events than its summary has.
+    await old.edit(A, question.id, 'edited by the previous release');
+    await old.record(A, 'default', { type: 'message_received', content: 'and a follow-up' });
+    for (const s of [store, old]) {
+      const path = activePath(await s.getProjection(A)).filter(
+        (n) => n.kind.type !== 'tool_called',
+      );
+      expect((await s.getMessages(A, { limit: 100 })).messages.map((m) => m.id)).toEqual(
+        path.map((n) => n.id),
+      );
+      expect(path.map((n) => (n.kind as { content?: string }).content).slice(-2)).toEqual([
+        'edited by the previous release',
+        'and a follow-up',
+      ]);
+    }
+    // This release's next commit drops the stale mark: still the active path.
+    await store.record(A, 'default', { type: 'message_received', content: 'one more' });
+    const path = activePath(await store.getProjection(A)).filter(
+      (n) => n.kind.type !== 'tool_called',
+    );
+    expect((await store.getMessages(A, { limit: 100 })).messages.map((m) => m.id)).toEqual(
+      path.map((n) => n.id),
+    );
+    expect((await rawAll<{ chain?: unknown }>(name, 'sessions'))[0]).not.toHaveProperty('chain');
     await old.close();
     await store.close();
   });

@@ -274,3 +274,218 @@ describe('branches in the store: fuzz', () => {
     );
   });
 });
+
+/** The chain mark stored with the session's summary (src/chain-mark.ts), read raw. */
+async function storedMark(name: string): Promise<{ mark: unknown; eventCount: number }> {
+  const [summary] = await rawAll<{ chain?: unknown; eventCount: number }>(name, 'sessions');
+  return { mark: summary!.chain, eventCount: summary!.eventCount };
+}
+
+describe('the chain mark: a session with one branch is paged through the message index', () => {
+  it('is kept while the tree is one chain, dropped for good by an edit; pages equal the path either way', async () => {
+    const store = await openTestStore();
+    try {
+      const q1 = await ask(store, 'q1');
+      const a1 = await answer(store, 'a1', q1.id); // an explicit link to the node before: still a chain
+      const q2 = await ask(store, 'q2');
+      await store.setHead(KEY, a1.id); // a head in a chain moves along it: still a chain
+      expect(await storedMark(store.name)).toEqual({
+        mark: { events: 4, last: { timestamp: q2.timestamp, id: q2.id } },
+        eventCount: 4,
+      });
+      expect(await store.getSummary(KEY)).not.toHaveProperty('chain');
+      expect((await store.listSummaries())[0]).not.toHaveProperty('chain');
+      await expectPagesMatch(store, await store.getProjection(KEY), 1);
+
+      await store.edit(KEY, q2.id, 'q2, edited');
+      await answer(store, 'a2');
+      expect((await storedMark(store.name)).mark).toBeNull();
+      await expectPagesMatch(store, await store.getProjection(KEY), 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is what serves the page: a mark counted for other events (an earlier release appended) is not trusted', async () => {
+    const name = uniqueName('chain-mark');
+    let store = await openTestStore({ name });
+    const q1 = await ask(store, 'q1');
+    const a1 = await answer(store, 'a1');
+    await ask(store, 'q2, a branch', a1.id);
+    const q2b = await ask(store, 'q2, another branch', a1.id);
+    const p = await store.getProjection(KEY);
+    await store.close();
+    const path = [q1.id, a1.id, q2b.id];
+    expect(ids(activePath(p))).toEqual(path);
+    const [summary] = await rawAll<Record<string, unknown>>(name, 'sessions');
+    const last = { timestamp: q2b.timestamp, id: q2b.id };
+
+    // Counted for 3 events, the summary has 4: an earlier release appended since. Walked.
+    await rawPut(name, 'sessions', [{ ...summary, chain: { events: 3, last } }]);
+    store = await openTestStore({ name });
+    try {
+      expect(ids((await store.getMessages(KEY)).messages)).toEqual(path);
+      await expectPagesMatch(store, p, 2);
+    } finally {
+      await store.close();
+    }
+    // Malformed: unknown, walked, and the summary is not reported as corrupt.
+    await rawPut(name, 'sessions', [{ ...summary, chain: { events: 'x' } }]);
+    store = await openTestStore({ name });
+    try {
+      const corrupt: CorruptRecord[] = [];
+      store.on('corrupt', (c) => corrupt.push(c));
+      expect(ids((await store.getMessages(KEY)).messages)).toEqual(path);
+      expect(corrupt).toEqual([]);
+    } finally {
+      await store.close();
+    }
+    // Counted for its 4 events: trusted, so the page is the message index's, every branch.
+    await rawPut(name, 'sessions', [{ ...summary, chain: { events: 4, last } }]);
+    store = await openTestStore({ name });
+    try {
+      expect((await store.getMessages(KEY)).messages).toHaveLength(4);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('skips and reports a corrupt record on the fast path, the page still full and equal to the path', async () => {
+    const name = uniqueName('chain-corrupt');
+    let store = await openTestStore({ name });
+    for (let i = 0; i < 6; i++) await (i % 2 ? answer(store, `a${i}`) : ask(store, `q${i}`));
+    await store.close();
+    const records = await rawAll<AnyEvent & { kind: { content?: string } }>(name, 'events');
+    const victim = records.find((r) => r.kind.content === 'q2')!;
+    await rawPut(name, 'events', [{ ...victim, kind: { ...victim.kind, content: 'forged' } }]);
+    store = await openTestStore({ name });
+    try {
+      const corrupt: CorruptRecord[] = [];
+      store.on('corrupt', (c) => corrupt.push(c));
+      expect((await storedMark(name)).mark).toMatchObject({ events: 6 });
+      const page = await store.getMessages(KEY, { limit: 4 });
+      expect(page.messages.map((m) => (m.kind as { content: string }).content)).toEqual([
+        'a1',
+        'a3',
+        'q4',
+        'a5',
+      ]);
+      expect(page.hasMore).toBe(true);
+      expect(corrupt.map((c) => c.key)).toContain(victim.id);
+      await expectPagesMatch(store, await store.getProjection(KEY), 2);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** A node of a mostly linear conversation: links to the node before, now and then elsewhere. */
+const chainPlanArb = fc.record({
+  nodes: fc.array(
+    fc.record({
+      type: fc.constantFrom('message_received', 'agent_response', 'tool_called'),
+      link: fc.oneof(
+        { weight: 6, arbitrary: fc.constant({ to: 'absent' as const }) },
+        { weight: 4, arbitrary: fc.constant({ to: 'previous' as const }) },
+        { weight: 1, arbitrary: fc.constant({ to: 'root' as const }) },
+        { weight: 1, arbitrary: fc.nat(40).map((index) => ({ to: 'earlier' as const, index })) },
+        { weight: 1, arbitrary: fc.constant({ to: 'missing' as const }) },
+      ),
+      /** Seconds set back from its place in time order (a late arrival from another device). */
+      late: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(6) }),
+    }),
+    { minLength: 1, maxLength: 30 },
+  ),
+  heads: fc.array(fc.option(fc.nat(40)), { maxLength: 2 }),
+  /** Where the events are cut into batches, and whether the batches arrive in reverse. */
+  cuts: fc.array(fc.nat(40), { maxLength: 3 }),
+  reversed: fc.boolean(),
+  limit: fc.constantFrom(1, 2, 3, 7),
+});
+
+type ChainPlan = typeof chainPlanArb extends fc.Arbitrary<infer T> ? T : never;
+
+function chainEventsOf(plan: ChainPlan): AnyEvent[] {
+  const at = (s: number) =>
+    `2025-01-15T12:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}Z`;
+  const nodes: AnyEvent[] = [];
+  plan.nodes.forEach((n, i) => {
+    const to = n.link.to;
+    const parentId =
+      to === 'root'
+        ? null
+        : to === 'missing'
+          ? 'e'.repeat(64)
+          : to === 'previous' && i > 0
+            ? nodes[i - 1]!.id
+            : n.link.to === 'earlier' && i > 0
+              ? nodes[n.link.index % i]!.id
+              : undefined;
+    const link = parentId === undefined ? {} : { parent_id: parentId };
+    const kind =
+      n.type === 'tool_called'
+        ? { type: n.type, tool_name: 't', params: { i }, call_id: `c${i}`, ...link }
+        : n.type === 'agent_response'
+          ? {
+              type: n.type,
+              content: `a${i}`,
+              model: 'm',
+              tokens: { input_tokens: 1, output_tokens: 1 },
+              ...link,
+            }
+          : { type: n.type, content: `q${i}`, ...link };
+    nodes.push(createEvent(KEY, 'bot', kind, { timestamp: at(10 + 2 * i - n.late) }));
+  });
+  const heads = plan.heads.map((h, i) =>
+    createEvent(
+      KEY,
+      'bot',
+      { type: 'head_set', target_id: h === null ? 'e'.repeat(64) : nodes[h % nodes.length]!.id },
+      { timestamp: at(11 + 2 * i) },
+    ),
+  );
+  return [...nodes, ...heads];
+}
+
+describe('the chain mark: fuzz', () => {
+  it('on mostly linear conversations arriving in batches, a page equals the active path, and the mark is kept when it should be', async () => {
+    let chained = 0;
+    await fc.assert(
+      fc.asyncProperty(chainPlanArb, async (plan) => {
+        const store = await openTestStore();
+        try {
+          const events = chainEventsOf(plan);
+          const cuts = [...new Set(plan.cuts.map((c) => c % events.length))].sort((a, b) => a - b);
+          const batches = [0, ...cuts, events.length]
+            .slice(1)
+            .map((end, i, ends) => events.slice(i === 0 ? 0 : ends[i - 1], end))
+            .filter((b) => b.length > 0);
+          if (plan.reversed) batches.reverse();
+          for (const batch of batches) await store.append(batch);
+          const p = await store.getProjection(KEY);
+          await expectPagesMatch(store, p, plan.limit);
+          const { mark, eventCount } = await storedMark(store.name);
+          const linear = plan.nodes.every(
+            (n, i) =>
+              i === 0 || (n.late === 0 && (n.link.to === 'absent' || n.link.to === 'previous')),
+          );
+          if (linear && (!plan.reversed || batches.length === 1)) {
+            expect(mark).toMatchObject({ events: eventCount });
+          }
+          if (mark) {
+            chained += 1;
+            // A kept mark is sound: the path is every message, in order.
+            const all = await store.getMessages(KEY, { branch: 'all', limit: 1000 });
+            expect(ids(all.messages)).toEqual(
+              ids(activePath(p).filter((n) => n.kind.type !== 'tool_called')),
+            );
+          }
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 80 },
+    );
+    expect(chained).toBeGreaterThan(5);
+  });
+});

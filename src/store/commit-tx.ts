@@ -13,7 +13,13 @@ import type { JournalTicket } from '../journal/journal.js';
 import { nextMeta } from '../journal/link.js';
 import { messageOf } from '../projection.js';
 import type { EventRecord, MetaRecord, SessionlogDB } from '../schema.js';
-import { applyEventsToSummary, emptySummary, type SessionSummary } from '../summary.js';
+import {
+  applyEventsToSummary,
+  emptyStoredSummary,
+  publicSummary,
+  type SessionSummary,
+  type StoredSummary,
+} from '../summary.js';
 import { groupBySession } from './batches.js';
 import {
   byteSize,
@@ -50,7 +56,7 @@ export interface CommitTip {
   meta: MetaRecord;
   metaJson: string;
   /** Per session key: the stored summary, or `undefined` when none is stored. */
-  summaries: Map<string, SessionSummary | undefined>;
+  summaries: Map<string, StoredSummary | undefined>;
   /** Per session key: the stored tombstone's timestamp, or `undefined`. */
   tombstones: Map<string, string | undefined>;
 }
@@ -118,14 +124,22 @@ function addAll(
 
 /** The summaries of `events`' sessions after them, from the summaries before. */
 function summarize(
-  before: ReadonlyMap<string, SessionSummary | undefined>,
+  before: ReadonlyMap<string, StoredSummary | undefined>,
   events: readonly AnyEvent[],
-): Map<string, SessionSummary> {
-  const after = new Map<string, SessionSummary>();
+): Map<string, StoredSummary> {
+  const after = new Map<string, StoredSummary>();
   for (const [key, group] of groupBySession(events)) {
-    after.set(key, applyEventsToSummary(before.get(key) ?? emptySummary(key), group, byteSize));
+    after.set(
+      key,
+      applyEventsToSummary(before.get(key) ?? emptyStoredSummary(key), group, byteSize),
+    );
   }
   return after;
+}
+
+/** The summaries a commit hands on (to live state, subscribers): without the chain mark. */
+function published(summaries: ReadonlyMap<string, StoredSummary>): Map<string, SessionSummary> {
+  return new Map([...summaries].map(([k, s]) => [k, publicSummary(s)]));
 }
 
 /**
@@ -165,7 +179,7 @@ function resultsOf(batch: CommitBatch, outcomes: readonly Outcome[]): AppendResu
 function nextTip(
   base: CommitTip | undefined,
   meta: MetaRecord,
-  sessions: ReadonlyMap<string, { summary: SessionSummary | undefined; deletedAt?: string }>,
+  sessions: ReadonlyMap<string, { summary: StoredSummary | undefined; deletedAt?: string }>,
 ): CommitTip {
   const fresh = !base || base.summaries.size + sessions.size > TIP_SESSIONS;
   const tip: CommitTip = {
@@ -202,7 +216,7 @@ export async function writePredicted(
   const writes: Promise<unknown>[] = batch.flatMap((p) =>
     (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
   );
-  let summaries = new Map<string, SessionSummary>();
+  let summaries = new Map<string, StoredSummary>();
   let written = tip.meta;
   if (toAdd.length > 0) {
     summaries = summarize(tip.summaries, toAdd);
@@ -217,7 +231,8 @@ export async function writePredicted(
   );
   return {
     results: resultsOf(batch, outcomes),
-    committed: toAdd.length > 0 ? { seq, events: toAdd, summaries } : undefined,
+    committed:
+      toAdd.length > 0 ? { seq, events: toAdd, summaries: published(summaries) } : undefined,
     tip: nextTip(tip, written, sessions),
   };
 }
@@ -245,7 +260,7 @@ export async function writeBatch(
   const deletedAt = new Map(keys.map((k, i) => [k, tombstones[i]?.timestamp]));
   const { outcomes, toAdd, addedAt } = plan(all, (k) => deletedAt.get(k));
   // The summaries before this commit; a corrupt one is rebuilt from the log.
-  const before = new Map<string, SessionSummary | undefined>();
+  const before = new Map<string, StoredSummary | undefined>();
   const adding = new Set(toAdd.map((e) => e.session_key));
   await Promise.all(
     keys.map(async (k, i) => {
@@ -289,7 +304,7 @@ export async function writeBatch(
     await Promise.all(fixes);
   }
   // A session whose stored summary is corrupt and got nothing is left out of the tip.
-  const sessions = new Map<string, { summary: SessionSummary | undefined; deletedAt?: string }>();
+  const sessions = new Map<string, { summary: StoredSummary | undefined; deletedAt?: string }>();
   keys.forEach((k, i) => {
     const summary = summaries.get(k) ?? before.get(k);
     if (summary || stored[i] === undefined)
@@ -297,7 +312,8 @@ export async function writeBatch(
   });
   return {
     results: resultsOf(batch, outcomes),
-    committed: added.length > 0 ? { seq, events: added, summaries } : undefined,
+    committed:
+      added.length > 0 ? { seq, events: added, summaries: published(summaries) } : undefined,
     tip: nextTip(undefined, written, sessions),
   };
 }

@@ -17,7 +17,7 @@ import {
 import type { SessionSummary } from '../summary.js';
 import { groupBySession, observeLatest } from './batches.js';
 import { type Listener, Listeners } from './listeners.js';
-import { byRecentActivity, type LogRead, type SummaryRead } from './log.js';
+import { type LogRead, type SummaryRead, sortByRecentActivity } from './log.js';
 import type { Committed } from './transactions.js';
 
 /** What live state needs from the rest of the store. */
@@ -156,7 +156,7 @@ export class LiveState {
 
   #publishSummaries(): void {
     if (!this.#summaries) return;
-    this.#summariesSnapshot = Object.freeze([...this.#summaries.values()].sort(byRecentActivity));
+    this.#summariesSnapshot = Object.freeze(sortByRecentActivity([...this.#summaries.values()]));
     this.#summaryListeners.emit(SESSIONS, this.#summariesSnapshot);
   }
 

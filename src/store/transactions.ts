@@ -4,6 +4,7 @@
  * deletions. A commit's own bodies are in commit-tx.ts.
  */
 import type { IDBPTransaction } from 'idb';
+import { chainOf } from '../chain-mark.js';
 import type { AnyEvent } from '../event.js';
 import { utf8Length } from '../json.js';
 import { project } from '../projection.js';
@@ -14,7 +15,7 @@ import {
   sessionRange,
   type TombstoneRecord,
 } from '../schema.js';
-import { type SessionSummary, summaryOf } from '../summary.js';
+import { type SessionSummary, type StoredSummary, summaryOf } from '../summary.js';
 import type { WRITE_STORES } from './connection.js';
 
 /** A readwrite transaction over the stores a commit or deletion writes. */
@@ -29,7 +30,7 @@ export interface Committed {
 
 /** How stored records are checked on their way out of the log (the log reader's). */
 export interface RecordCheck {
-  checkSummary(value: unknown, key: string): SessionSummary | undefined;
+  checkSummary(value: unknown, key: string): StoredSummary | undefined;
   decodeAll(records: readonly EventRecord[]): AnyEvent[];
 }
 
@@ -47,12 +48,16 @@ export async function rebuild(
   key: string,
   check: RecordCheck,
   excluding?: ReadonlySet<string>,
-): Promise<SessionSummary> {
+): Promise<StoredSummary> {
   let records = await tx.objectStore('events').index('session').getAll(sessionRange(key));
   if (excluding?.size) records = records.filter((r) => !excluding.has(r.id));
   const events = check.decodeAll(records);
   const bytes = events.reduce((sum, e) => sum + byteSize(e), 0);
-  return summaryOf(project(events, key), events.length, bytes);
+  const projection = project(events, key);
+  return {
+    ...summaryOf(projection, events.length, bytes),
+    chain: chainOf(projection, events.length),
+  };
 }
 
 /**

@@ -211,6 +211,29 @@ const planArb = fc.record({
 
 type Plan = typeof planArb extends fc.Arbitrary<infer T> ? T : never;
 
+/** The fuzzes' node `i` of a type, linked to `parentId` (`undefined`: no link, it follows the previous node). */
+function fuzzNode(
+  type: NodePlan['type'],
+  i: number,
+  parentId: string | null | undefined,
+  timestamp: string,
+): AnyEvent {
+  const link = parentId === undefined ? {} : { parent_id: parentId };
+  const kind =
+    type === 'tool_called'
+      ? { type, tool_name: 't', params: { i }, call_id: `c${i}`, ...link }
+      : type === 'agent_response'
+        ? {
+            type,
+            content: `a${i}`,
+            model: 'm',
+            tokens: { input_tokens: 1, output_tokens: 1 },
+            ...link,
+          }
+        : { type, content: `q${i}`, ...link };
+  return createEvent(KEY, 'bot', kind, { timestamp });
+}
+
 function eventsOf(plan: Plan): AnyEvent[] {
   const at = (second: number) => `2025-01-15T12:00:${String(second).padStart(2, '0')}Z`;
   const missing = 'e'.repeat(64);
@@ -224,20 +247,7 @@ function eventsOf(plan: Plan): AnyEvent[] {
           : n.link.to === 'earlier' && i > 0
             ? nodes[n.link.index % i]!.id
             : undefined;
-    const link = parentId === undefined ? {} : { parent_id: parentId };
-    const kind =
-      n.type === 'tool_called'
-        ? { type: n.type, tool_name: 't', params: { i }, call_id: `c${i}`, ...link }
-        : n.type === 'agent_response'
-          ? {
-              type: n.type,
-              content: `a${i}`,
-              model: 'm',
-              tokens: { input_tokens: 1, output_tokens: 1 },
-              ...link,
-            }
-          : { type: n.type, content: `q${i}`, ...link };
-    nodes.push(createEvent(KEY, 'bot', kind, { timestamp: at(n.second) }));
+    nodes.push(fuzzNode(n.type, i, parentId, at(n.second)));
   });
   const heads = plan.heads.map((h) =>
     createEvent(
@@ -421,20 +431,7 @@ function chainEventsOf(plan: ChainPlan): AnyEvent[] {
             : n.link.to === 'earlier' && i > 0
               ? nodes[n.link.index % i]!.id
               : undefined;
-    const link = parentId === undefined ? {} : { parent_id: parentId };
-    const kind =
-      n.type === 'tool_called'
-        ? { type: n.type, tool_name: 't', params: { i }, call_id: `c${i}`, ...link }
-        : n.type === 'agent_response'
-          ? {
-              type: n.type,
-              content: `a${i}`,
-              model: 'm',
-              tokens: { input_tokens: 1, output_tokens: 1 },
-              ...link,
-            }
-          : { type: n.type, content: `q${i}`, ...link };
-    nodes.push(createEvent(KEY, 'bot', kind, { timestamp: at(10 + 2 * i - n.late) }));
+    nodes.push(fuzzNode(n.type, i, parentId, at(10 + 2 * i - n.late)));
   });
   const heads = plan.heads.map((h, i) =>
     createEvent(

@@ -15,23 +15,32 @@ import {
   type SqlDatabase,
 } from '../../src/server/index.js';
 
-async function database(): Promise<{ db: SqlDatabase; label: string }> {
+/** The server's database, a label for its log line, and how to let go of it (the handler does not own it). */
+async function database(): Promise<{ db: SqlDatabase; label: string; close: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
   if (url) {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: url });
     pool.on('error', (error) => console.error('sync server: idle connection lost:', error.message));
-    return { db: fromPgPool(pool), label: `PostgreSQL ${new URL(url).host}` };
+    return {
+      db: fromPgPool(pool),
+      label: `PostgreSQL ${new URL(url).host}`,
+      close: () => pool.end(),
+    };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = process.env.SYNC_DATA_DIR;
   const lite = await PGlite.create(dir ? { dataDir: dir } : {});
-  return { db: fromPGlite(lite), label: `PGlite ${dir ?? '(in memory)'}` };
+  return {
+    db: fromPGlite(lite),
+    label: `PGlite ${dir ?? '(in memory)'}`,
+    close: () => lite.close(),
+  };
 }
 
 /** Starts the sync server on 127.0.0.1:`port`; resolves to a function that stops it. */
 export async function startSyncServer(port: number): Promise<() => Promise<void>> {
-  const { db, label } = await database();
+  const { db, label, close } = await database();
   await migrate(db);
   const handler = createSyncHandler({
     db,
@@ -45,6 +54,9 @@ export async function startSyncServer(port: number): Promise<() => Promise<void>
     server.close();
     server.closeAllConnections();
     await handler.close();
+    // Its pool's idle connections too: a database stopped after this (the e2e
+    // cluster) would otherwise end them under the pool ("idle connection lost").
+    await close();
   };
 }
 

@@ -904,10 +904,10 @@ test.describe('closing a store', () => {
         Object.fromEntries([...window.probe.listeners].map(([k, set]) => [k, set.size])),
       );
     const withOneStore = await listeners();
-    // A store's: its tab catch-up (pageshow, visibilitychange, resume) and its journal's
-    // (pagehide and pageshow: it lets go of its segment in the back/forward cache).
+    // A store's page lifecycle: its tab catch-up (pageshow, visibilitychange, resume) and
+    // the back/forward cache (pagehide and pageshow: its journal lets go of its segment).
     expect(withOneStore).toMatchObject({
-      'window:pageshow': 2,
+      'window:pageshow': 1,
       'window:pagehide': 1,
       'document:visibilitychange': 1,
       'document:resume': 1,

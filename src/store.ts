@@ -203,7 +203,11 @@ export class EventStore {
   async #open(): Promise<void> {
     const meta = await this.#connection.ready;
     this.#live.begin(meta.seq);
-    if (!this.#crossTab) return;
+    const cache = { cached: () => this.#journal.suspend(), restored: () => this.#journal.resume() };
+    if (!this.#crossTab) {
+      this.#page = new PageLifecycle(cache);
+      return;
+    }
     const catchUp = () => {
       if (this.#connection.state === 'open')
         this.#live.schedule(async () => {
@@ -218,7 +222,7 @@ export class EventStore {
       catchUp: () => this.#live.catchUp(),
       receiveDraft: (message) => this.#drafts.receive(message),
     });
-    this.#page = new PageLifecycle(catchUp);
+    this.#page = new PageLifecycle({ catchUp, ...cache });
   }
 
   /**

@@ -504,7 +504,7 @@ export class Journal {
 
   /**
    * Lets go of the segment at once, for a page entering the back/forward
-   * cache (src/journal/page-cache.ts): a cached page holding a Web Lock is
+   * cache (src/store/page-lifecycle.ts): a cached page holding a Web Lock is
    * evicted as soon as another context asks for it or lists the origin's
    * locks (`locks.query()`, which every other store's check does). Only when
    * the journal is idle (no frame, refusal, tombstone or compaction under

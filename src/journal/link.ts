@@ -24,7 +24,6 @@ import type {
   JournalTicket,
   RestoreReport,
 } from './journal.js';
-import { watchPageCache } from './page-cache.js';
 import type { JournalProbe } from './probe.js';
 import { journalUnsupported } from './support.js';
 
@@ -117,8 +116,6 @@ export class JournalLink implements CommitJournal {
   #status: JournalStatus;
   #restored: RestoreReport | undefined;
   #closed = false;
-  /** Stops watching the back/forward cache (see `#suspend`). */
-  #unwatch: (() => void) | undefined;
 
   /**
    * @param option the store's `journal` option; a bad one throws a
@@ -160,10 +157,6 @@ export class JournalLink implements CommitJournal {
   async open(meta: MetaRecord, reset: boolean): Promise<void> {
     if (!this.#enabled) return;
     this.#status = 'on';
-    this.#unwatch = watchPageCache(
-      () => this.#suspend(),
-      () => this.#resume(),
-    );
     // A database with no commit and no watermark was made anew: if the journal has
     // anything for it, the old one was deleted. localStorage (behind `wasReset`) may
     // not have reached the disk before a crash, so it alone cannot tell.
@@ -182,12 +175,12 @@ export class JournalLink implements CommitJournal {
 
   /**
    * The page goes into the back/forward cache: let go of the segment (see
-   * src/journal/page-cache.ts), unless a check, a load or a write is under way
+   * src/store/page-lifecycle.ts), unless a check, a load or a write is under way
    * (the page then keeps it, and is evicted if another store asks: it loses
-   * nothing, it reloads). The next write, or the check after `#resume`, takes
+   * nothing, it reloads). The next write, or the check after `resume`, takes
    * a segment again, the same one when no other store took it meanwhile.
    */
-  #suspend(): void {
+  suspend(): void {
     if (this.#closed || this.#status !== 'on') return;
     if (this.#checking && !this.#checked) return;
     const journal = this.#journal;
@@ -206,7 +199,7 @@ export class JournalLink implements CommitJournal {
   }
 
   /** The page is back from the back/forward cache: check again soon (see `open`). */
-  #resume(): void {
+  resume(): void {
     if (this.#closed || this.#status !== 'on' || this.#checking) return;
     this.#checkSoon();
   }
@@ -441,7 +434,6 @@ export class JournalLink implements CommitJournal {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#soon);
-    this.#unwatch?.();
     this.#channel?.close();
     this.#channel = undefined;
     await this.#checking;

@@ -86,7 +86,7 @@ export async function readFrom(
  * `locks.query()` first. That, like asking for a held lock, makes Chromium
  * evict a page in the back/forward cache that holds any lock
  * (WebLocksContention): a store lets go of its segment before its page is
- * cached (src/journal/page-cache.ts).
+ * cached (src/store/page-lifecycle.ts).
  */
 export async function takeFreeLocks(
   names: readonly string[],

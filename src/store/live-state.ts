@@ -22,8 +22,16 @@ import type { Committed } from './transactions.js';
 
 /** What live state needs from the rest of the store. */
 export interface LiveStateHost {
-  /** What the log holds after commit `from`; `undefined` when nothing may be read now (closed, frozen). */
-  readSince(from: number, summaries: SummaryRead): Promise<LogRead | undefined>;
+  /**
+   * What the log holds after commit `from`; `undefined` when nothing may be
+   * read now (closed, frozen). `expected`: sessions likely to have changed,
+   * whose summaries may be read at once (see `LogReader.since`).
+   */
+  readSince(
+    from: number,
+    summaries: SummaryRead,
+    expected?: Iterable<string>,
+  ): Promise<LogRead | undefined>;
   /** All events of a session. */
   readSession(sessionKey: string): Promise<AnyEvent[]>;
   /** Observes timestamps read from the log, so what this tab records next is newer. */
@@ -205,13 +213,16 @@ export class LiveState {
   /**
    * Reads from the log what was committed since {@link seq} (events and
    * deletions) and applies it; with `loadSummaries`, loads every summary in
-   * the same read. Resolves to what was read, `undefined` if nothing could be.
+   * the same read; `expected`: sessions a tab message announced (a hint for
+   * the read, see `LogReader.since`). Resolves to what was read, `undefined`
+   * if nothing could be.
    */
-  async catchUp(loadSummaries = false): Promise<LogRead | undefined> {
+  async catchUp(loadSummaries = false, expected?: Iterable<string>): Promise<LogRead | undefined> {
     const loadAll = loadSummaries && this.#summaries === undefined;
     const read = await this.#host.readSince(
       this.#seq,
       loadAll ? 'all' : this.#summaries ? 'changed' : 'none',
+      expected,
     );
     if (!read) return undefined;
     if (read.meta.seq > this.#seq) this.#seq = read.meta.seq;

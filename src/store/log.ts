@@ -320,49 +320,85 @@ export class LogReader {
   /**
    * What was committed after commit `from` (events and deletions), read in one
    * transaction with the sequence, and the summaries `summaries` asks for:
-   * all of them, those of the sessions that changed, or none.
+   * all of them, those of the sessions that changed, or none. Every request
+   * goes out in one round: the events and tombstones after `from` by their
+   * sequence index, and the summaries of the sessions in `expected` (the ones
+   * a tab message announced); a second round reads only the summaries of
+   * changed sessions it did not expect. `expected` only decides when a
+   * summary is read, never which ones are returned: those are always the
+   * changed sessions the log holds.
    */
-  async since(from: number, summaries: SummaryRead): Promise<LogRead> {
-    const read = await this.#run(async (db) => {
-      const tx = db.transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
-      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
-      const none = { meta, records: [], tombstones: [], summaries: [] };
-      if (meta.seq <= from && summaries !== 'all') return none;
-      const range = meta.seq > from ? IDBKeyRange.bound(from, meta.seq, true, false) : undefined;
-      const [records, tombstones] = range
-        ? await Promise.all([
-            tx.objectStore('events').index('seq').getAll(range),
-            tx.objectStore('tombstones').index('seq').getAll(range),
-          ])
-        : [[], []];
-      let read: Array<[string, SessionSummary | undefined]> = [];
-      if (summaries === 'all') {
-        read = (await tx.objectStore('sessions').getAll()).map((s) => [
-          s.sessionKey,
-          this.#checkPublic(s, s?.sessionKey),
-        ]);
-      } else if (summaries === 'changed' || tombstones.length > 0) {
-        // Deleted sessions' summaries always: a deletion made elsewhere may keep later events.
-        const keys = new Set([
-          ...(summaries === 'changed' ? records.map((r) => r.session_key) : []),
-          ...tombstones.map((t) => t.sessionKey),
-        ]);
-        read = await Promise.all(
-          [...keys].map(
-            async (k): Promise<[string, SessionSummary | undefined]> => [
-              k,
-              await tx
-                .objectStore('sessions')
-                .get(k)
-                .then((v) => (v === undefined ? undefined : this.#checkPublic(v, k))),
-            ],
-          ),
-        );
-      }
-      return { meta, records, tombstones, summaries: read };
+  async since(
+    from: number,
+    summaries: SummaryRead,
+    expected: Iterable<string> = [],
+  ): Promise<LogRead> {
+    const read = await this.#run((db) => {
+      const tx = unwrap(db).transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
+      return readSince(tx, from, summaries, expected);
     });
-    return { ...read, events: this.decodeAll(read.records) };
+    const out: Array<[string, SessionSummary | undefined]> = [];
+    for (const [key, value] of read.summaries) {
+      const summary = value === undefined ? undefined : this.#checkPublic(value, key);
+      out.push([key, summary]);
+    }
+    return {
+      meta: read.meta,
+      records: read.records,
+      tombstones: read.tombstones,
+      summaries: out,
+      events: this.decodeAll(read.records),
+    };
   }
+}
+
+/** A read since a commit sequence as IndexedDB returned it: summaries not yet checked. */
+interface RawSince {
+  meta: MetaRecord;
+  records: EventRecord[];
+  tombstones: TombstoneRecord[];
+  summaries: Array<[string, unknown]>;
+}
+
+/**
+ * The requests of {@link LogReader.since} in `tx`. The sequence index is read
+ * from `from` on without waiting for `meta`: in one snapshot nothing is
+ * stored past `meta.seq`, so it is the same range the sequence bounds.
+ */
+async function readSince(
+  tx: IDBTransaction,
+  from: number,
+  summaries: SummaryRead,
+  expected: Iterable<string>,
+): Promise<RawSince> {
+  const after = IDBKeyRange.lowerBound(from, true);
+  const sessions = tx.objectStore('sessions');
+  const guessed = new Map<string, Promise<unknown>>();
+  if (summaries === 'changed')
+    for (const key of expected) {
+      if (guessed.has(key)) continue;
+      const value = request(sessions.get(key));
+      value.catch(() => {}); // awaited only when the log shows the session changed
+      guessed.set(key, value);
+    }
+  const [meta, records, tombstones, all] = await Promise.all([
+    request(tx.objectStore('meta').get('state')) as Promise<MetaRecord>,
+    request(tx.objectStore('events').index('seq').getAll(after)) as Promise<EventRecord[]>,
+    request(tx.objectStore('tombstones').index('seq').getAll(after)) as Promise<TombstoneRecord[]>,
+    summaries === 'all' ? request(sessions.getAll()) : undefined,
+  ]);
+  if (all) {
+    const keyOf = (s: unknown) => (s as { sessionKey?: string } | null)?.sessionKey ?? '';
+    return { meta, records, tombstones, summaries: all.map((s) => [keyOf(s), s]) };
+  }
+  // Deleted sessions' summaries always: a deletion made elsewhere may keep later events.
+  const keys = new Set(tombstones.map((t) => t.sessionKey));
+  if (summaries === 'changed') for (const r of records) keys.add(r.session_key);
+  if (keys.size === 0) return { meta, records, tombstones, summaries: [] };
+  // A summary it did not expect is read now, in a second round of the same transaction.
+  for (const key of keys) if (!guessed.has(key)) guessed.set(key, request(sessions.get(key)));
+  const values = await Promise.all([...keys].map((key) => guessed.get(key)!));
+  return { meta, records, tombstones, summaries: [...keys].map((key, i) => [key, values[i]]) };
 }
 
 /** Bounds of a page of the `message` index, and its direction. */

@@ -29,8 +29,11 @@ export interface TabSyncHost {
   seq(): number;
   /** Runs a live-state change in order after the ones before it. */
   schedule(job: () => Promise<void>): void;
-  /** Reads and applies what was committed since the live state's sequence. */
-  catchUp(): Promise<LogRead | undefined>;
+  /**
+   * Reads and applies what was committed since the live state's sequence;
+   * `expected`: the sessions the message announced (a hint for the read only).
+   */
+  catchUp(expected: Iterable<string>): Promise<LogRead | undefined>;
   /** A draft's live text from another tab. */
   receiveDraft(message: DraftMessage): void;
 }
@@ -104,7 +107,7 @@ export class TabSync {
    */
   async #applyRemote(message: CommitMessage | DeleteMessage): Promise<void> {
     if (message.seq <= this.#host.seq()) return; // already read from the log
-    const read = await this.#host.catchUp();
+    const read = await this.#host.catchUp(announcedSessions(message));
     const reason = read && contradiction(message, read);
     if (reason) this.#channel.ignore(reason);
   }
@@ -113,6 +116,12 @@ export class TabSync {
   close(): void {
     this.#channel.close();
   }
+}
+
+/** The sessions a message says changed: only where to look first, never what is applied. */
+function announcedSessions(message: CommitMessage | DeleteMessage): Iterable<string> {
+  if (message.type === 'delete') return [message.sessionKey];
+  return new Set(message.events?.map((e) => e.session_key));
 }
 
 /** Why the log contradicts a message announcing a commit or deletion, if it does. */

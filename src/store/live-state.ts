@@ -17,21 +17,17 @@ import {
 import type { SessionSummary } from '../summary.js';
 import { groupBySession, observeLatest } from './batches.js';
 import { type Listener, Listeners } from './listeners.js';
-import { type LogRead, type SummaryRead, sortByRecentActivity } from './log.js';
+import { type LogRead, type ReadHint, type SummaryRead, sortByRecentActivity } from './log.js';
 import type { Committed } from './transactions.js';
 
 /** What live state needs from the rest of the store. */
 export interface LiveStateHost {
   /**
    * What the log holds after commit `from`; `undefined` when nothing may be
-   * read now (closed, frozen). `expected`: sessions likely to have changed,
-   * whose summaries may be read at once (see `LogReader.since`).
+   * read now (closed, frozen). `hint`: what a tab message announced (see
+   * `LogReader.since`).
    */
-  readSince(
-    from: number,
-    summaries: SummaryRead,
-    expected?: Iterable<string>,
-  ): Promise<LogRead | undefined>;
+  readSince(from: number, summaries: SummaryRead, hint?: ReadHint): Promise<LogRead | undefined>;
   /** All events of a session. */
   readSession(sessionKey: string): Promise<AnyEvent[]>;
   /** Observes timestamps read from the log, so what this tab records next is newer. */
@@ -213,16 +209,16 @@ export class LiveState {
   /**
    * Reads from the log what was committed since {@link seq} (events and
    * deletions) and applies it; with `loadSummaries`, loads every summary in
-   * the same read; `expected`: sessions a tab message announced (a hint for
-   * the read, see `LogReader.since`). Resolves to what was read, `undefined`
-   * if nothing could be.
+   * the same read; `hint`: what a tab message announced (see
+   * `LogReader.since`). Resolves to what was read, `undefined` if nothing
+   * could be.
    */
-  async catchUp(loadSummaries = false, expected?: Iterable<string>): Promise<LogRead | undefined> {
+  async catchUp(loadSummaries = false, hint?: ReadHint): Promise<LogRead | undefined> {
     const loadAll = loadSummaries && this.#summaries === undefined;
     const read = await this.#host.readSince(
       this.#seq,
       loadAll ? 'all' : this.#summaries ? 'changed' : 'none',
-      expected,
+      hint,
     );
     if (!read) return undefined;
     if (read.meta.seq > this.#seq) this.#seq = read.meta.seq;

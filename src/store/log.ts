@@ -39,6 +39,15 @@ export interface LogRead {
   summaries: Array<[string, SessionSummary | undefined]>;
 }
 
+/**
+ * What a tab message announced, to read faster what it announced (see
+ * {@link LogReader.since}); never what is applied.
+ */
+export interface ReadHint {
+  /** Sessions likely to have changed: their summaries are read in the first round. */
+  sessions: Iterable<string>;
+}
+
 /** Which summaries a read since a commit sequence also reads. */
 export type SummaryRead = 'all' | 'changed' | 'none';
 
@@ -321,21 +330,17 @@ export class LogReader {
    * What was committed after commit `from` (events and deletions), read in one
    * transaction with the sequence, and the summaries `summaries` asks for:
    * all of them, those of the sessions that changed, or none. Every request
-   * goes out in one round: the events and tombstones after `from` by their
-   * sequence index, and the summaries of the sessions in `expected` (the ones
-   * a tab message announced); a second round reads only the summaries of
-   * changed sessions it did not expect. `expected` only decides when a
-   * summary is read, never which ones are returned: those are always the
-   * changed sessions the log holds.
+   * goes out in one round as a rule: `meta`, the events after `from` by
+   * their sequence index, and the summaries of the sessions `hint` names (a
+   * tab message's); a second round reads the tombstones when a deletion may
+   * have come after `from`, and summaries of changed sessions not named.
+   * `hint` only decides when something is read, never what is
+   * returned: always what the log holds.
    */
-  async since(
-    from: number,
-    summaries: SummaryRead,
-    expected: Iterable<string> = [],
-  ): Promise<LogRead> {
+  async since(from: number, summaries: SummaryRead, hint?: ReadHint): Promise<LogRead> {
     const read = await this.#run((db) => {
       const tx = unwrap(db).transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
-      return readSince(tx, from, summaries, expected);
+      return readSince(tx, from, summaries, hint?.sessions ?? []);
     });
     const out: Array<[string, SessionSummary | undefined]> = [];
     for (const [key, value] of read.summaries) {
@@ -361,9 +366,11 @@ interface RawSince {
 }
 
 /**
- * The requests of {@link LogReader.since} in `tx`. The sequence index is read
- * from `from` on without waiting for `meta`: in one snapshot nothing is
- * stored past `meta.seq`, so it is the same range the sequence bounds.
+ * The requests of {@link LogReader.since} in `tx`, in one round as a rule.
+ * The sequence index is read from `from` on without waiting for `meta`. The
+ * tombstones are read only when some commit sequence up to `meta.seq` has no
+ * event: every sequence number is taken by one commit of events or by one
+ * deletion, so when each holds an event no deletion came after `from`.
  */
 async function readSince(
   tx: IDBTransaction,
@@ -371,7 +378,8 @@ async function readSince(
   summaries: SummaryRead,
   expected: Iterable<string>,
 ): Promise<RawSince> {
-  const after = IDBKeyRange.lowerBound(from, true);
+  // Numbers only: a record whose seq is not a number is not a commit's.
+  const after = IDBKeyRange.bound(from, Number.POSITIVE_INFINITY, true);
   const sessions = tx.objectStore('sessions');
   const guessed = new Map<string, Promise<unknown>>();
   if (summaries === 'changed')
@@ -381,12 +389,20 @@ async function readSince(
       value.catch(() => {}); // awaited only when the log shows the session changed
       guessed.set(key, value);
     }
-  const [meta, records, tombstones, all] = await Promise.all([
+  const [meta, stored, all] = await Promise.all([
     request(tx.objectStore('meta').get('state')) as Promise<MetaRecord>,
     request(tx.objectStore('events').index('seq').getAll(after)) as Promise<EventRecord[]>,
-    request(tx.objectStore('tombstones').index('seq').getAll(after)) as Promise<TombstoneRecord[]>,
     summaries === 'all' ? request(sessions.getAll()) : undefined,
   ]);
+  const records = stored.filter((r) => r.seq <= meta.seq);
+  const tombstones = everySeqHasEvents(records, from, meta.seq)
+    ? []
+    : ((await request(
+        tx
+          .objectStore('tombstones')
+          .index('seq')
+          .getAll(IDBKeyRange.bound(from, meta.seq, true)),
+      )) as TombstoneRecord[]);
   if (all) {
     const keyOf = (s: unknown) => (s as { sessionKey?: string } | null)?.sessionKey ?? '';
     return { meta, records, tombstones, summaries: all.map((s) => [keyOf(s), s]) };
@@ -399,6 +415,14 @@ async function readSince(
   for (const key of keys) if (!guessed.has(key)) guessed.set(key, request(sessions.get(key)));
   const values = await Promise.all([...keys].map((key) => guessed.get(key)!));
   return { meta, records, tombstones, summaries: [...keys].map((key, i) => [key, values[i]]) };
+}
+
+/** Whether every commit sequence after `from` up to `to` has an event among `records`. */
+function everySeqHasEvents(records: readonly EventRecord[], from: number, to: number): boolean {
+  if (to - from > records.length) return false;
+  const seen = new Set(records.map((r) => r.seq));
+  for (let seq = from + 1; seq <= to; seq++) if (!seen.has(seq)) return false;
+  return true;
 }
 
 /** Bounds of a page of the `message` index, and its direction. */

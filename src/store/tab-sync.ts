@@ -16,7 +16,7 @@ import {
   TabChannel,
   type TabMessage,
 } from '../tab-channel.js';
-import type { LogRead } from './log.js';
+import type { LogRead, ReadHint } from './log.js';
 import type { Committed } from './transactions.js';
 
 /** What tab sync needs from the rest of the store. */
@@ -31,9 +31,9 @@ export interface TabSyncHost {
   schedule(job: () => Promise<void>): void;
   /**
    * Reads and applies what was committed since the live state's sequence;
-   * `expected`: the sessions the message announced (a hint for the read only).
+   * `hint`: what the message announced (it speeds the read, nothing more).
    */
-  catchUp(expected: Iterable<string>): Promise<LogRead | undefined>;
+  catchUp(hint: ReadHint): Promise<LogRead | undefined>;
   /** A draft's live text from another tab. */
   receiveDraft(message: DraftMessage): void;
 }
@@ -107,7 +107,7 @@ export class TabSync {
    */
   async #applyRemote(message: CommitMessage | DeleteMessage): Promise<void> {
     if (message.seq <= this.#host.seq()) return; // already read from the log
-    const read = await this.#host.catchUp(announcedSessions(message));
+    const read = await this.#host.catchUp(hintOf(message));
     const reason = read && contradiction(message, read);
     if (reason) this.#channel.ignore(reason);
   }
@@ -118,10 +118,10 @@ export class TabSync {
   }
 }
 
-/** The sessions a message says changed: only where to look first, never what is applied. */
-function announcedSessions(message: CommitMessage | DeleteMessage): Iterable<string> {
-  if (message.type === 'delete') return [message.sessionKey];
-  return new Set(message.events?.map((e) => e.session_key));
+/** What a message announces, as a hint for the read: where to look first, never what is applied. */
+function hintOf(message: CommitMessage | DeleteMessage): ReadHint {
+  if (message.type === 'delete') return { sessions: [message.sessionKey] };
+  return { sessions: new Set(message.events?.map((e) => e.session_key)) };
 }
 
 /** Why the log contradicts a message announcing a commit or deletion, if it does. */

@@ -110,10 +110,10 @@ export class EventStore {
     const run = this.#connection.run.bind(this.#connection);
     this.#log = new LogReader(run, (corrupt) => this.#emit('corrupt', corrupt));
     this.#live = new LiveState({
-      readSince: async (from, summaries) =>
+      readSince: async (from, summaries, hint) =>
         this.#connection.state !== 'open' || this.#page?.frozen
           ? undefined
-          : this.#log.since(from, summaries),
+          : this.#log.since(from, summaries, hint),
       readSession: (key) => this.#log.events(key),
       clock: this.clock,
       forgetDrafts: (key) => this.#drafts.forgetSession(key),
@@ -217,7 +217,7 @@ export class EventStore {
       instance: meta.instance,
       seq: () => this.#live.seq,
       schedule: (job) => this.#live.schedule(job),
-      catchUp: () => this.#live.catchUp(),
+      catchUp: (hint) => this.#live.catchUp(false, hint),
       receiveDraft: (message) => this.#drafts.receive(message),
     });
     this.#page = new PageLifecycle({ catchUp, ...cache });

@@ -7,7 +7,14 @@
 import { defaultClock, type HybridClock } from './clock.js';
 import { type EventStoreError, validationError } from './errors.js';
 import { deepFreeze } from './freeze.js';
-import { bytesToHex, computeEventId, EVENT_ID_PATTERN, randomOrigin } from './ids.js';
+import {
+  blake2b256HexOf,
+  bytesToHex,
+  computeEventId,
+  EVENT_ID_PATTERN,
+  randomOrigin,
+  utf8Bytes,
+} from './ids.js';
 import {
   canonicalJson,
   checkWellFormed,
@@ -560,7 +567,7 @@ function parseContent(
   input: ContentInput,
   kind: EventKind | UnknownKind,
   clock: HybridClock,
-): Omit<AnyEvent, 'id'> {
+): { content: Omit<AnyEvent, 'id'>; bytes: Uint8Array | undefined } {
   const top = input as unknown as Fields;
   const session_key = str(top, 'session_key', '', { nonEmpty: true, max: MAX_SESSION_KEY_LENGTH });
   const agent_id = str(top, 'agent_id', '', { max: MAX_NAME_LENGTH });
@@ -577,16 +584,23 @@ function parseContent(
     origin === undefined
       ? { session_key, agent_id, timestamp, kind }
       : { session_key, agent_id, timestamp, origin, kind };
-  // Every normalized timestamp has the same length, so the size is known before the
-  // clock is read: an oversized event must not advance the clock either.
-  const size = utf8Length(canonicalJson(build(timestamp ?? STAMP_PLACEHOLDER)));
-  if (size > MAX_EVENT_BYTES) {
-    throw validationError(
+  const tooLarge = (size: number) =>
+    validationError(
       'kind',
       `event is ${size} bytes of JSON, more than the limit of ${MAX_EVENT_BYTES}`,
     );
+  if (timestamp !== undefined) {
+    // The bytes the id is hashed over: serialized and encoded once for both.
+    const content = build(timestamp);
+    const bytes = utf8Bytes(canonicalJson(content));
+    if (bytes.length > MAX_EVENT_BYTES) throw tooLarge(bytes.length);
+    return { content, bytes };
   }
-  return build(timestamp ?? (input.timestamp as () => string)());
+  // Every normalized timestamp has the same length, so the size is known before the
+  // clock is read: an oversized event must not advance the clock either.
+  const size = utf8Length(canonicalJson(build(STAMP_PLACEHOLDER)));
+  if (size > MAX_EVENT_BYTES) throw tooLarge(size);
+  return { content: build((input.timestamp as () => string)()), bytes: undefined };
 }
 
 /** Options of {@link createEvent}. */
@@ -625,7 +639,7 @@ export function createEvent<K extends EventKindInput>(
     agent_id: agentId,
     origin: options.origin ?? pageOrigin,
   };
-  const content = parseContent(
+  const { content } = parseContent(
     { ...input, timestamp: options.timestamp ?? (() => clock.next()) },
     parsedKind,
     clock,
@@ -691,7 +705,7 @@ export function parseEvent(value: unknown, options: ParseEventOptions = {}): Any
   }
   const kind = parseKind(record.kind, options.allowUnknownKinds ?? false);
   const origin = reference ? REFERENCE_ORIGIN : record.origin;
-  const content = parseContent(
+  const { content, bytes } = parseContent(
     {
       session_key: record.session_key,
       agent_id: record.agent_id,
@@ -701,7 +715,9 @@ export function parseEvent(value: unknown, options: ParseEventOptions = {}): Any
     kind,
     options.clock ?? defaultClock,
   );
-  if (content.origin !== REFERENCE_ORIGIN && computeEventId(content) !== id) {
+  // No bytes only when the timestamp was a function (hostile input): hashed as before.
+  const hash = () => (bytes ? blake2b256HexOf(bytes) : computeEventId(content));
+  if (content.origin !== REFERENCE_ORIGIN && hash() !== id) {
     throw validationError('id', 'does not match the event content (corrupt or forged event)');
   }
   return { id, ...content };

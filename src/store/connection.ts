@@ -3,7 +3,7 @@
  * sessionlog database), reopening once a connection the browser closed,
  * another tab's version change, and running a transaction atomically.
  */
-import type { IDBPDatabase } from 'idb';
+import { type IDBPDatabase, unwrap } from 'idb';
 import { EventStoreError } from '../errors.js';
 import { type MetaRecord, openDatabase, type SessionlogDB } from '../schema.js';
 
@@ -41,6 +41,14 @@ export async function atomically<
     }
     throw cause;
   }
+}
+
+/** The result of a plain IndexedDB request. */
+export function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
 }
 
 /** Maps what IndexedDB (or a listener) throws to a typed error; the original stays as `cause`. */
@@ -134,7 +142,9 @@ export class Connection {
     let meta: MetaRecord | undefined;
     let cause: unknown;
     try {
-      meta = (await db.get('meta', 'state')) as MetaRecord | undefined;
+      // Plain IndexedDB: idb's wrapper is more code to run on a freshly loaded page.
+      const store = unwrap(db).transaction('meta', 'readonly').objectStore('meta');
+      meta = (await request(store.get('state'))) as MetaRecord | undefined;
     } catch (error) {
       cause = error; // e.g. NotFoundError: a database of this name made by other code
     }

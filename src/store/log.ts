@@ -20,7 +20,7 @@ import {
 import { publicSummary, readSummary, type SessionSummary, type StoredSummary } from '../summary.js';
 import { normalizeTimestamp } from '../timestamp.js';
 import { activePathPage, type LogPosition, type TreeReads } from '../tree-log.js';
-import { type Db, toStoreError } from './connection.js';
+import { type Db, request, toStoreError } from './connection.js';
 import type { CorruptRecord, MessagePage, MessageQuery } from './types.js';
 import { VerifiedEvents } from './verified.js';
 
@@ -195,7 +195,12 @@ export class LogReader {
 
   /** Every valid summary, most recent activity first. */
   async summaries(): Promise<SessionSummary[]> {
-    const all = await this.#run((db) => db.getAll('sessions'));
+    // Plain IndexedDB, as the message pages: idb's wrapper is more code to run on a cold page.
+    const all = await this.#run((db) =>
+      request<unknown[]>(
+        unwrap(db).transaction('sessions', 'readonly').objectStore('sessions').getAll(),
+      ),
+    );
     const out: SessionSummary[] = [];
     for (const value of all) {
       const summary = this.checkSummary(
@@ -437,14 +442,6 @@ interface IndexPage {
 /** The `events` store in a readonly transaction of its own (plain IndexedDB: no wrapper per request). */
 function eventsOf(db: Db): IDBObjectStore {
   return unwrap(db).transaction('events', 'readonly').objectStore('events');
-}
-
-/** The result of a request. */
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
 }
 
 type RecordsIndex = IDBIndex & {

@@ -270,7 +270,7 @@ const TITLES: Array<[RegExp, string, string]> = [
   [
     /^bundle-/,
     '7. Bundle size',
-    'Built with vite (rolldown), minified, all dependencies bundled, NODE_ENV=production; gzip level 9 (node:zlib). Reference ★: idb (in the parts table: the whole sessionlog bundle). sessionlog is its main entry: `sessionlog/transfer` and `sessionlog/reference` are not in it. Each row counts what a page loads up front (the entry and the chunks it imports statically); the code of the journal, imported at its check (a second after open or at the first write), is the row "sessionlog, loaded later". `npm run bench:bundle` lists the bytes module by module.',
+    'Built with vite (rolldown), minified as an app build minifies (whitespace too), all dependencies bundled, NODE_ENV=production; gzip level 9 (node:zlib). Reference ★: idb (in the parts table: the whole sessionlog bundle). sessionlog is its main entry: `sessionlog/transfer` and `sessionlog/reference` are not in it. Each row counts what a page loads up front (the entry and the chunks it imports statically); the code of the journal, imported at its check (a second after open or at the first write), is the row "sessionlog, loaded later". `npm run bench:bundle` lists the bytes module by module.',
   ],
   [
     /^subscribed-append-/,

@@ -5,10 +5,18 @@
  * IndexedDB, BroadcastChannel, export files and servers.
  */
 import { defaultClock, type HybridClock } from './clock.js';
-import { validationError } from './errors.js';
+import { type EventStoreError, validationError } from './errors.js';
 import { deepFreeze } from './freeze.js';
 import { bytesToHex, computeEventId, EVENT_ID_PATTERN, randomOrigin } from './ids.js';
-import { canonicalJson, checkWellFormed, type JsonValue, toJsonValue, utf8Length } from './json.js';
+import {
+  canonicalJson,
+  checkWellFormed,
+  defineField,
+  isObject,
+  type JsonValue,
+  toJsonValue,
+  utf8Length,
+} from './json.js';
 import { normalizeTimestamp } from './timestamp.js';
 
 /** Metadata of an attachment (the content itself is not stored in events). */
@@ -237,29 +245,21 @@ export const EVENT_TYPES: readonly EventType[] = [
 /** The `type` tags of the kinds this library adds (the reference cannot hold them). */
 export const EXTENSION_TYPES: readonly EventType[] = ['head_set'];
 const REFERENCE_KINDS = new Set<string>(EVENT_TYPES);
-const KNOWN = new Set<string>([...EVENT_TYPES, ...EXTENSION_TYPES]);
 // Counts (sizes, tokens) are u64 in the reference; JSON numbers are exact up to 2^53.
 const MAX_COUNT = 2 ** 53;
 const UNKNOWN_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Whether `kind` is one this version knows (the reference's eight, or `head_set`). */
 export function isKnownKind(kind: EventKind | UnknownKind): kind is EventKind {
-  return KNOWN.has(kind.type);
+  return KIND_FIELDS.has(kind.type);
 }
 
 /** Whether `kind` is one this library adds to the reference's (`head_set`): its format cannot hold them. */
 export function isExtensionKind(kind: EventKind | UnknownKind): boolean {
-  return KNOWN.has(kind.type) && !REFERENCE_KINDS.has(kind.type);
+  return KIND_FIELDS.has(kind.type) && !REFERENCE_KINDS.has(kind.type);
 }
 
 type Fields = Record<string, unknown>;
-
-function asRecord(value: unknown, field: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw validationError(field, `must be an object, got ${typeName(value)}`);
-  }
-  return value as Fields;
-}
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -267,11 +267,17 @@ function typeName(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value}`;
 }
 
-function onlyFields(record: Fields, allowed: readonly string[], field: string): void {
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key))
-      throw validationError(field ? `${field}.${key}` : key, 'is not a known field');
-  }
+/** The error of a value of the wrong type: `<path>: must be <what>, got <its type>`. */
+function wrongType(path: string, what: string, value: unknown): EventStoreError {
+  return validationError(path, `must be ${what}, got ${typeName(value)}`);
+}
+
+/** The path of `key` inside `field` (the event's top level is `''`). */
+const at = (field: string, key: string) => (field ? `${field}.${key}` : key);
+
+function asRecord(value: unknown, field: string): Fields {
+  if (!isObject(value)) throw wrongType(field, 'an object', value);
+  return value;
 }
 
 function str(
@@ -281,10 +287,9 @@ function str(
   opts: { nonEmpty?: boolean; max?: number } = {},
 ): string {
   const value = record[key];
-  const path = field ? `${field}.${key}` : key;
+  const path = at(field, key);
   if (value === undefined) throw validationError(path, 'is missing');
-  if (typeof value !== 'string')
-    throw validationError(path, `must be a string, got ${typeName(value)}`);
+  if (typeof value !== 'string') throw wrongType(path, 'a string', value);
   if (opts.nonEmpty && value.length === 0) throw validationError(path, 'must not be empty');
   if (opts.max !== undefined && value.length > opts.max)
     throw validationError(path, `is longer than ${opts.max} characters`);
@@ -303,13 +308,6 @@ function count(value: unknown, path: string, nullable: boolean): number | null {
       `must be a non-negative integer, got ${typeof value === 'number' ? value : typeName(value)}`,
     );
   }
-  return value;
-}
-
-function bool(record: Fields, key: string, field: string): boolean {
-  const value = record[key];
-  if (typeof value !== 'boolean')
-    throw validationError(`${field}.${key}`, `must be a boolean, got ${typeName(value)}`);
   return value;
 }
 
@@ -334,30 +332,17 @@ function extras(
   const out: Record<string, JsonValue> = {};
   for (const key of Object.keys(record)) {
     if (known.includes(key)) continue;
-    const path = field ? `${field}.${key}` : key;
+    const path = at(field, key);
     if (!lenient) throw validationError(path, 'is not a known field');
     checkWellFormed(key, path);
-    // defineProperty: a field named "__proto__" stays a field.
-    Object.defineProperty(out, key, {
-      value: toJsonValue(record[key], path),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    defineField(out, key, toJsonValue(record[key], path));
   }
   return out;
 }
 
 /** A known object with its extras: known fields first (their order is the reference's JSON order). */
 function withExtras<T extends object>(known: T, extra: Record<string, JsonValue>): T {
-  for (const key of Object.keys(extra)) {
-    Object.defineProperty(known, key, {
-      value: extra[key],
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  for (const key of Object.keys(extra)) defineField(known, key, extra[key]);
   return known;
 }
 
@@ -377,40 +362,37 @@ function put<T extends object>(target: T, key: string, value: unknown): T {
   return target;
 }
 
-function parentId(k: Fields): string | null | undefined {
-  const value = k.parent_id;
-  if (value === undefined || value === null) return value;
+/** An event id field (`parent_id`, `target_id`); `nullable`: absent or `null` is kept as such. */
+function eventId(value: unknown, path: string, nullable: boolean): string | null | undefined {
+  if (nullable && (value === undefined || value === null)) return value;
   if (typeof value !== 'string' || !EVENT_ID_PATTERN.test(value)) {
     throw validationError(
-      'kind.parent_id',
-      `must be an event id (64 lowercase hex characters) or null, got ${typeof value === 'string' ? `"${value.slice(0, 70)}"` : typeName(value)}`,
+      path,
+      `must be an event id (64 lowercase hex characters)${nullable ? ' or null' : ''}, got ${typeof value === 'string' ? `"${value.slice(0, 70)}"` : typeName(value)}`,
     );
   }
   return value;
 }
 
-const callId = (k: Fields) =>
-  optStr(k, 'call_id', 'kind', { nonEmpty: true, max: MAX_CALL_ID_LENGTH });
-
-const PART_FIELDS: Record<string, readonly string[]> = {
-  reasoning: ['type', 'text'],
-  text: ['type', 'text'],
-  source: ['type', 'source_id', 'url', 'title', 'media_type', 'filename'],
-  file: ['type', 'media_type', 'url', 'filename', 'size'],
-  data: ['type', 'name', 'data', 'data_id'],
-};
+// A Map, not an object literal: a type named "constructor" must not find Object's.
+const PART_FIELDS = new Map<string, readonly string[]>([
+  ['reasoning', ['type', 'text']],
+  ['text', ['type', 'text']],
+  ['source', ['type', 'source_id', 'url', 'title', 'media_type', 'filename']],
+  ['file', ['type', 'media_type', 'url', 'filename', 'size']],
+  ['data', ['type', 'name', 'data', 'data_id']],
+]);
 
 function parsePart(value: unknown, path: string, lenient: boolean): MessagePart | UnknownPart {
   const p = asRecord(value, path);
   const type = p.type;
-  if (typeof type !== 'string')
-    throw validationError(`${path}.type`, `must be a string, got ${typeName(type)}`);
-  const fields = PART_FIELDS[type];
+  if (typeof type !== 'string') throw wrongType(`${path}.type`, 'a string', type);
+  const fields = PART_FIELDS.get(type);
   if (!fields) {
     if (!lenient) {
       throw validationError(
         `${path}.type`,
-        `"${type.slice(0, 64)}" is not one of ${Object.keys(PART_FIELDS).join(', ')}`,
+        `"${type.slice(0, 64)}" is not one of ${[...PART_FIELDS.keys()].join(', ')}`,
       );
     }
     if (!UNKNOWN_TYPE_PATTERN.test(type))
@@ -426,8 +408,7 @@ function parsePart(value: unknown, path: string, lenient: boolean): MessagePart 
       break;
     case 'source': {
       const source: SourcePart = { type };
-      for (const key of ['source_id', 'url', 'title', 'media_type', 'filename'])
-        put(source, key, optStr(p, key, path));
+      for (const key of fields.slice(1)) put(source, key, optStr(p, key, path));
       if (source.url === undefined && source.source_id === undefined)
         throw validationError(`${path}.url`, 'is missing (a source needs a url or a source_id)');
       part = source;
@@ -457,22 +438,83 @@ function parsePart(value: unknown, path: string, lenient: boolean): MessagePart 
   return withExtras(part, extra);
 }
 
-function parts(k: Fields, lenient: boolean): Array<MessagePart | UnknownPart> | undefined {
-  const list = k.parts;
+function parts(list: unknown, lenient: boolean): Array<MessagePart | UnknownPart> | undefined {
   if (list === undefined) return undefined;
-  if (!Array.isArray(list))
-    throw validationError('kind.parts', `must be an array, got ${typeName(list)}`);
+  if (!Array.isArray(list)) throw wrongType('kind.parts', 'an array', list);
   const out: Array<MessagePart | UnknownPart> = [];
   // A for loop: a sparse array's holes must be errors, not skipped.
   for (let i = 0; i < list.length; i++) out.push(parsePart(list[i], `kind.parts[${i}]`, lenient));
   return out;
 }
 
-const LINK = ['parent_id'];
+function attachments(list: unknown, lenient: boolean): AttachmentMeta[] {
+  if (!Array.isArray(list)) throw wrongType('kind.attachments', 'an array', list);
+  return list.map((item, i): AttachmentMeta => {
+    const path = `kind.attachments[${i}]`;
+    const a = asRecord(item, path);
+    const more = extras(a, ['kind', 'mime_type', 'size'], path, lenient);
+    const mime = a.mime_type ?? null;
+    if (mime !== null && typeof mime !== 'string')
+      throw wrongType(`${path}.mime_type`, 'a string or null', mime);
+    if (mime !== null) checkWellFormed(mime, `${path}.mime_type`);
+    return withExtras(
+      { kind: str(a, 'kind', path), mime_type: mime, size: count(a.size, `${path}.size`, true) },
+      more,
+    );
+  });
+}
 
-/** A tool kind's optional `meta`: a JSON object. */
-const meta = (k: Fields) =>
-  k.meta === undefined ? undefined : toJsonValue(asRecord(k.meta, 'kind.meta'), 'kind.meta');
+const TOKEN_FIELDS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'];
+
+function tokens(value: unknown, lenient: boolean): TokenUsage {
+  const t = asRecord(value, 'kind.tokens');
+  const more = extras(t, TOKEN_FIELDS, 'kind.tokens', lenient);
+  const out: Fields = {};
+  // The two cache counts (the last two) may be null.
+  TOKEN_FIELDS.forEach((key, i) => {
+    out[key] = count(t[key], `kind.tokens.${key}`, i > 1);
+  });
+  return withExtras(out as unknown as TokenUsage, more);
+}
+
+/**
+ * The fields of each known kind after `type`, in the reference's JSON order
+ * (the normal form's order, and the order they are checked in).
+ */
+const KIND_FIELDS = new Map<string, readonly string[]>([
+  ['session_started', ['channel', 'peer_id']],
+  ['message_received', ['content', 'attachments', 'parent_id', 'parts']],
+  ['message_sent', ['content', 'message_id', 'parent_id', 'parts']],
+  ['tool_called', ['tool_name', 'params', 'parent_id', 'call_id', 'meta']],
+  ['tool_result', ['tool_name', 'result', 'success', 'parent_id', 'call_id', 'meta']],
+  ['agent_response', ['content', 'model', 'tokens', 'parent_id', 'parts']],
+  ['session_ended', ['reason']],
+  ['state_changed', ['key', 'value']],
+  ['head_set', ['target_id']],
+]);
+
+type FieldReader = (k: Fields, key: string, lenient: boolean) => unknown;
+const jsonField: FieldReader = (k, key) => json(k, key, 'kind');
+
+/** How a kind's field is checked and normalized; a field not named here is a required string. */
+const READERS: Record<string, FieldReader> = {
+  params: jsonField,
+  result: jsonField,
+  value: jsonField,
+  success: (k, key) => {
+    if (typeof k[key] !== 'boolean') throw wrongType(`kind.${key}`, 'a boolean', k[key]);
+    return k[key];
+  },
+  parent_id: (k) => eventId(k.parent_id, 'kind.parent_id', true),
+  target_id: (k) => eventId(k.target_id, 'kind.target_id', false),
+  call_id: (k) => optStr(k, 'call_id', 'kind', { nonEmpty: true, max: MAX_CALL_ID_LENGTH }),
+  // A tool kind's optional `meta`: a JSON object.
+  meta: (k) =>
+    k.meta === undefined ? undefined : toJsonValue(asRecord(k.meta, 'kind.meta'), 'kind.meta'),
+  parts: (k, _, lenient) => parts(k.parts, lenient),
+  attachments: (k, _, lenient) => attachments(k.attachments ?? [], lenient),
+  tokens: (k, _, lenient) => tokens(k.tokens, lenient),
+};
 
 /**
  * Validates a kind and returns it in normal form (defaults filled in, a
@@ -480,144 +522,27 @@ const meta = (k: Fields) =>
  * {@link extras}); strict rejects them.
  */
 function parseKind(value: unknown, lenient: boolean): EventKind | UnknownKind {
-  const f = 'kind';
-  const k = asRecord(value, f);
+  const k = asRecord(value, 'kind');
   const type = k.type;
-  if (typeof type !== 'string')
-    throw validationError('kind.type', `must be a string, got ${typeName(type)}`);
-  const known = (fields: readonly string[]) => extras(k, ['type', ...fields], f, lenient);
-  switch (type) {
-    case 'session_started': {
-      const extra = known(['channel', 'peer_id']);
-      return withExtras(
-        { type, channel: str(k, 'channel', f), peer_id: str(k, 'peer_id', f) },
-        extra,
+  if (typeof type !== 'string') throw wrongType('kind.type', 'a string', type);
+  const fields = KIND_FIELDS.get(type);
+  if (!fields) {
+    if (!lenient) {
+      throw validationError(
+        'kind.type',
+        `"${type.slice(0, 64)}" is not one of ${[...KIND_FIELDS.keys()].join(', ')}`,
       );
     }
-    case 'message_received': {
-      const extra = known(['content', 'attachments', ...LINK, 'parts']);
-      const content = str(k, 'content', f);
-      const list = k.attachments ?? [];
-      if (!Array.isArray(list))
-        throw validationError('kind.attachments', `must be an array, got ${typeName(list)}`);
-      const attachments = list.map((item, i): AttachmentMeta => {
-        const path = `kind.attachments[${i}]`;
-        const a = asRecord(item, path);
-        const more = extras(a, ['kind', 'mime_type', 'size'], path, lenient);
-        const mime = a.mime_type;
-        if (mime !== undefined && mime !== null && typeof mime !== 'string') {
-          throw validationError(
-            `${path}.mime_type`,
-            `must be a string or null, got ${typeName(mime)}`,
-          );
-        }
-        if (typeof mime === 'string') checkWellFormed(mime, `${path}.mime_type`);
-        return withExtras(
-          {
-            kind: str(a, 'kind', path),
-            mime_type: mime ?? null,
-            size: count(a.size, `${path}.size`, true),
-          },
-          more,
-        );
-      });
-      const out: MessageReceived = { type, content, attachments };
-      put(out, 'parent_id', parentId(k));
-      put(out, 'parts', parts(k, lenient));
-      return withExtras(out, extra);
-    }
-    case 'message_sent': {
-      const extra = known(['content', 'message_id', ...LINK, 'parts']);
-      const out: MessageSent = {
-        type,
-        content: str(k, 'content', f),
-        message_id: str(k, 'message_id', f),
-      };
-      put(out, 'parent_id', parentId(k));
-      put(out, 'parts', parts(k, lenient));
-      return withExtras(out, extra);
-    }
-    case 'tool_called': {
-      const extra = known(['tool_name', 'params', ...LINK, 'call_id', 'meta']);
-      const out: ToolCalled = {
-        type,
-        tool_name: str(k, 'tool_name', f),
-        params: json(k, 'params', f),
-      };
-      put(out, 'parent_id', parentId(k));
-      put(out, 'call_id', callId(k));
-      put(out, 'meta', meta(k));
-      return withExtras(out, extra);
-    }
-    case 'tool_result': {
-      const extra = known(['tool_name', 'result', 'success', ...LINK, 'call_id', 'meta']);
-      const out: ToolResult = {
-        type,
-        tool_name: str(k, 'tool_name', f),
-        result: json(k, 'result', f),
-        success: bool(k, 'success', f),
-      };
-      put(out, 'parent_id', parentId(k));
-      put(out, 'call_id', callId(k));
-      put(out, 'meta', meta(k));
-      return withExtras(out, extra);
-    }
-    case 'agent_response': {
-      const extra = known(['content', 'model', 'tokens', ...LINK, 'parts']);
-      const content = str(k, 'content', f);
-      const model = str(k, 'model', f);
-      const t = asRecord(k.tokens, 'kind.tokens');
-      const more = extras(
-        t,
-        ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'],
-        'kind.tokens',
-        lenient,
-      );
-      const tokens: TokenUsage = withExtras(
-        {
-          input_tokens: count(t.input_tokens, 'kind.tokens.input_tokens', false) as number,
-          output_tokens: count(t.output_tokens, 'kind.tokens.output_tokens', false) as number,
-          cache_read_tokens: count(t.cache_read_tokens, 'kind.tokens.cache_read_tokens', true),
-          cache_write_tokens: count(t.cache_write_tokens, 'kind.tokens.cache_write_tokens', true),
-        },
-        more,
-      );
-      const out: AgentResponse = { type, content, model, tokens };
-      put(out, 'parent_id', parentId(k));
-      put(out, 'parts', parts(k, lenient));
-      return withExtras(out, extra);
-    }
-    case 'session_ended': {
-      const extra = known(['reason']);
-      return withExtras({ type, reason: str(k, 'reason', f) }, extra);
-    }
-    case 'state_changed': {
-      const extra = known(['key', 'value']);
-      return withExtras({ type, key: str(k, 'key', f), value: json(k, 'value', f) }, extra);
-    }
-    case 'head_set': {
-      const extra = known(['target_id']);
-      const target = k.target_id;
-      if (typeof target !== 'string' || !EVENT_ID_PATTERN.test(target)) {
-        throw validationError(
-          'kind.target_id',
-          `must be an event id (64 lowercase hex characters), got ${typeof target === 'string' ? `"${target.slice(0, 70)}"` : typeName(target)}`,
-        );
-      }
-      return withExtras({ type, target_id: target }, extra);
-    }
-    default: {
-      if (!lenient) {
-        throw validationError(
-          'kind.type',
-          `"${type.slice(0, 64)}" is not one of ${[...EVENT_TYPES, ...EXTENSION_TYPES].join(', ')}`,
-        );
-      }
-      if (!UNKNOWN_TYPE_PATTERN.test(type))
-        throw validationError('kind.type', 'must be snake_case, at most 64 characters');
-      return toJsonValue(k, 'kind') as UnknownKind;
-    }
+    if (!UNKNOWN_TYPE_PATTERN.test(type))
+      throw validationError('kind.type', 'must be snake_case, at most 64 characters');
+    return toJsonValue(k, 'kind') as UnknownKind;
   }
+  const extra = extras(k, ['type', ...fields], 'kind', lenient);
+  const out: Fields = { type };
+  for (const key of fields)
+    put(out, key, (READERS[key] ?? ((k, key) => str(k, key, 'kind')))(k, key, lenient));
+  // The table above is the kinds' shapes: the normal form is an EventKind by construction.
+  return withExtras(out as unknown as EventKind, extra);
 }
 
 const STAMP_PLACEHOLDER = '0000-00-00T00:00:00.000000000Z';
@@ -741,10 +666,7 @@ function parseId(value: unknown): { id: string; reference: boolean } {
     }
     return { id: bytesToHex(value as number[]), reference: true };
   }
-  throw validationError(
-    'id',
-    `must be a hex string or an array of 32 bytes, got ${typeName(value)}`,
-  );
+  throw wrongType('id', 'a hex string or an array of 32 bytes', value);
 }
 
 /**
@@ -762,7 +684,7 @@ export function parseEvent(value: unknown, options: ParseEventOptions): AnyEvent
 export function parseEvent(value: unknown, options: ParseEventOptions = {}): AnyEvent {
   if (typeof value === 'object' && value !== null && minted.has(value)) return value as AnyEvent;
   const record = asRecord(value, 'event');
-  onlyFields(record, ['id', 'session_key', 'agent_id', 'timestamp', 'origin', 'kind'], '');
+  extras(record, ['id', 'session_key', 'agent_id', 'timestamp', 'origin', 'kind'], '', false);
   const { id, reference } = parseId(record.id);
   if (reference && record.origin !== undefined) {
     throw validationError('origin', 'must be absent when the id is a reference byte array');

@@ -42,6 +42,19 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/**
+ * Sets `target[key]` as an own data field, as a JSON parser would: a key
+ * named "__proto__" stays a field instead of replacing the prototype.
+ */
+export function defineField(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
 function isPlainObject(value: object): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -88,13 +101,7 @@ export function toJsonValue(value: unknown, field: string): JsonValue {
           const out: { [key: string]: JsonValue } = {};
           for (const key of Object.keys(v)) {
             checkWellFormed(key, `${path}.${key}`);
-            // defineProperty: a key named "__proto__" must stay data, not become the prototype.
-            Object.defineProperty(out, key, {
-              value: visit(v[key], `${path}.${key}`, depth + 1),
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
+            defineField(out, key, visit(v[key], `${path}.${key}`, depth + 1));
           }
           return out;
         } finally {

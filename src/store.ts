@@ -102,15 +102,18 @@ export class EventStore {
       if (type !== 'error') this.#emit('error', toStoreError(error));
     });
     const report = (error: unknown) => this.#emit('error', toStoreError(error));
+    // What storage, the journal and files hold: unknown kinds kept, timestamps checked with this clock.
+    const parse = (value: unknown) =>
+      parseEvent(value, { allowUnknownKinds: true, clock: this.clock });
     const factory = 'indexedDB' in options ? options.indexedDB : defaultFactory();
     this.#connection = new Connection(this.name, factory, () => this.#onVersionChange());
     const run = this.#connection.run.bind(this.#connection);
     this.#log = new LogReader(run, (corrupt) => this.#emit('corrupt', corrupt));
     this.#live = new LiveState({
-      readSince: async (from, summaries) =>
+      readSince: async (from, summaries, hint) =>
         this.#connection.state !== 'open' || this.#page?.frozen
           ? undefined
-          : this.#log.since(from, summaries),
+          : this.#log.since(from, summaries, hint),
       readSession: (key) => this.#log.events(key),
       clock: this.clock,
       forgetDrafts: (key) => this.#drafts.forgetSession(key),
@@ -123,7 +126,7 @@ export class EventStore {
         crossTab: this.#crossTab,
         durability: this.durability,
         run,
-        parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+        parse,
         appendRestored: (events) =>
           this.#committer.append(events, this.durability, undefined, true),
         readCommit: (seq) => this.#log.commit(seq),
@@ -168,19 +171,14 @@ export class EventStore {
         post: (draft) => this.#tabs?.postDraft(draft),
         commit: async (draft, tokens) => {
           // Absent fields stay absent: a plain reply is the reference's event.
-          const event = createEvent(
-            draft.sessionKey,
-            draft.agentId,
-            {
-              type: 'agent_response',
-              content: draft.text,
-              model: draft.model,
-              tokens,
-              ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
-              ...(draft.reasoning ? { parts: [{ type: 'reasoning', text: draft.reasoning }] } : {}),
-            },
-            { clock: this.clock, origin: this.origin },
-          );
+          const event = this.#make(draft.sessionKey, draft.agentId, {
+            type: 'agent_response',
+            content: draft.text,
+            model: draft.model,
+            tokens,
+            ...(draft.parentId === undefined ? {} : { parent_id: draft.parentId }),
+            ...(draft.reasoning ? { parts: [{ type: 'reasoning', text: draft.reasoning }] } : {}),
+          });
           await this.#appendChecked(event, this.durability, [draft.id]);
           return event;
         },
@@ -192,7 +190,7 @@ export class EventStore {
       listSessions: () => this.listSessions(),
       readEvents: (sessionKey, after, count) => this.#log.eventsAfter(sessionKey, after, count),
       append: (events) => this.append(events),
-      parse: (value) => parseEvent(value, { allowUnknownKinds: true, clock: this.clock }),
+      parse,
       reads: this.#branchHost.reads,
       run,
       decode: (records) => this.#log.decodeAll(records),
@@ -219,7 +217,7 @@ export class EventStore {
       instance: meta.instance,
       seq: () => this.#live.seq,
       schedule: (job) => this.#live.schedule(job),
-      catchUp: () => this.#live.catchUp(),
+      catchUp: (hint) => this.#live.catchUp(false, hint),
       receiveDraft: (message) => this.#drafts.receive(message),
     });
     this.#page = new PageLifecycle({ catchUp, ...cache });
@@ -371,6 +369,15 @@ export class EventStore {
     return this.#committer.append(input, durability, clearDrafts);
   }
 
+  /** An event stamped by this store's clock, with its origin. */
+  #make<K extends EventKindInput>(
+    sessionKey: string,
+    agentId: string,
+    kind: K,
+  ): SessionEvent<Extract<EventKind, { type: K['type'] }>> {
+    return createEvent(sessionKey, agentId, kind, { clock: this.clock, origin: this.origin });
+  }
+
   /**
    * Creates an event with the store's clock and origin, and appends it.
    * `options.parentId` places a message or tool call in the conversation tree.
@@ -383,10 +390,7 @@ export class EventStore {
   ): Promise<SessionEvent<Extract<EventKind, { type: K['type'] }>>> {
     if (this.closed) throw this.#connection.unusable();
     const linked = options.parentId === undefined ? kind : { ...kind, parent_id: options.parentId };
-    const event = createEvent(sessionKey, agentId, linked as K, {
-      clock: this.clock,
-      origin: this.origin,
-    });
+    const event = this.#make(sessionKey, agentId, linked as K);
     await this.append(event);
     return event;
   }
@@ -437,8 +441,7 @@ export class EventStore {
       before: (key, at, count) => this.#log.tree.before(key, at, count),
       after: (key, at, count) => this.#log.tree.after(key, at, count),
     },
-    make: (sessionKey, agentId, kind) =>
-      createEvent(sessionKey, agentId, kind, { clock: this.clock, origin: this.origin }),
+    make: (sessionKey, agentId, kind) => this.#make(sessionKey, agentId, kind),
     append: (events) => this.append(events),
     agentOf: async (sessionKey) => (await this.getSummary(sessionKey))?.agentId ?? undefined,
     stream: (sessionKey, options) => this.stream(sessionKey, options),

@@ -243,6 +243,36 @@ describe('forward compatibility', () => {
     expectField(() => parseEvent(forged, { allowUnknownKinds: true }), 'id');
   });
 
+  test('a part or kind typed like an Object member ("constructor") is an unknown type, not a crash', () => {
+    const strict = () =>
+      make({
+        type: 'message_sent',
+        content: 'x',
+        message_id: 'm',
+        parts: [{ type: 'constructor' }],
+      } as never);
+    expect(expectField(strict, 'kind.parts[0].type').message).toContain('is not one of');
+    const content = {
+      session_key: KEY,
+      agent_id: 'a',
+      timestamp: '2026-11-30T05:00:00.000000000Z',
+      origin: 'o',
+      kind: {
+        type: 'message_sent',
+        content: 'x',
+        message_id: 'm',
+        parts: [{ type: 'constructor' }],
+      },
+    };
+    const value = { id: computeEventId(content), ...content };
+    expect(parseEvent(value, { allowUnknownKinds: true })).toEqual(value);
+    const kind = { ...content, kind: { type: 'to_string' } };
+    expectField(() => parseEvent({ id: computeEventId(kind), ...kind }), 'kind.type');
+    const proto = { ...content, kind: { type: 'constructor', x: 1 } };
+    const unknown = { id: computeEventId(proto), ...proto };
+    expect(parseEvent(unknown, { allowUnknownKinds: true })).toEqual(unknown);
+  });
+
   test('the store keeps a newer version’s event byte for byte', async () => {
     const store = await openTestStore();
     try {

@@ -17,13 +17,17 @@ import {
 import type { SessionSummary } from '../summary.js';
 import { groupBySession, observeLatest } from './batches.js';
 import { type Listener, Listeners } from './listeners.js';
-import { type LogRead, type SummaryRead, sortByRecentActivity } from './log.js';
+import { type LogRead, type ReadHint, type SummaryRead, sortByRecentActivity } from './log.js';
 import type { Committed } from './transactions.js';
 
 /** What live state needs from the rest of the store. */
 export interface LiveStateHost {
-  /** What the log holds after commit `from`; `undefined` when nothing may be read now (closed, frozen). */
-  readSince(from: number, summaries: SummaryRead): Promise<LogRead | undefined>;
+  /**
+   * What the log holds after commit `from`; `undefined` when nothing may be
+   * read now (closed, frozen). `hint`: what a tab message announced (see
+   * `LogReader.since`).
+   */
+  readSince(from: number, summaries: SummaryRead, hint?: ReadHint): Promise<LogRead | undefined>;
   /** All events of a session. */
   readSession(sessionKey: string): Promise<AnyEvent[]>;
   /** Observes timestamps read from the log, so what this tab records next is newer. */
@@ -205,13 +209,16 @@ export class LiveState {
   /**
    * Reads from the log what was committed since {@link seq} (events and
    * deletions) and applies it; with `loadSummaries`, loads every summary in
-   * the same read. Resolves to what was read, `undefined` if nothing could be.
+   * the same read; `hint`: what a tab message announced (see
+   * `LogReader.since`). Resolves to what was read, `undefined` if nothing
+   * could be.
    */
-  async catchUp(loadSummaries = false): Promise<LogRead | undefined> {
+  async catchUp(loadSummaries = false, hint?: ReadHint): Promise<LogRead | undefined> {
     const loadAll = loadSummaries && this.#summaries === undefined;
     const read = await this.#host.readSince(
       this.#seq,
       loadAll ? 'all' : this.#summaries ? 'changed' : 'none',
+      hint,
     );
     if (!read) return undefined;
     if (read.meta.seq > this.#seq) this.#seq = read.meta.seq;

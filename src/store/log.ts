@@ -39,6 +39,15 @@ export interface LogRead {
   summaries: Array<[string, SessionSummary | undefined]>;
 }
 
+/**
+ * What a tab message announced, to read faster what it announced (see
+ * {@link LogReader.since}); never what is applied.
+ */
+export interface ReadHint {
+  /** Sessions likely to have changed: their summaries are read in the first round. */
+  sessions: Iterable<string>;
+}
+
 /** Which summaries a read since a commit sequence also reads. */
 export type SummaryRead = 'all' | 'changed' | 'none';
 
@@ -320,49 +329,100 @@ export class LogReader {
   /**
    * What was committed after commit `from` (events and deletions), read in one
    * transaction with the sequence, and the summaries `summaries` asks for:
-   * all of them, those of the sessions that changed, or none.
+   * all of them, those of the sessions that changed, or none. Every request
+   * goes out in one round as a rule: `meta`, the events after `from` by
+   * their sequence index, and the summaries of the sessions `hint` names (a
+   * tab message's); a second round reads the tombstones when a deletion may
+   * have come after `from`, and summaries of changed sessions not named.
+   * `hint` only decides when something is read, never what is
+   * returned: always what the log holds.
    */
-  async since(from: number, summaries: SummaryRead): Promise<LogRead> {
-    const read = await this.#run(async (db) => {
-      const tx = db.transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
-      const meta = (await tx.objectStore('meta').get('state')) as MetaRecord;
-      const none = { meta, records: [], tombstones: [], summaries: [] };
-      if (meta.seq <= from && summaries !== 'all') return none;
-      const range = meta.seq > from ? IDBKeyRange.bound(from, meta.seq, true, false) : undefined;
-      const [records, tombstones] = range
-        ? await Promise.all([
-            tx.objectStore('events').index('seq').getAll(range),
-            tx.objectStore('tombstones').index('seq').getAll(range),
-          ])
-        : [[], []];
-      let read: Array<[string, SessionSummary | undefined]> = [];
-      if (summaries === 'all') {
-        read = (await tx.objectStore('sessions').getAll()).map((s) => [
-          s.sessionKey,
-          this.#checkPublic(s, s?.sessionKey),
-        ]);
-      } else if (summaries === 'changed' || tombstones.length > 0) {
-        // Deleted sessions' summaries always: a deletion made elsewhere may keep later events.
-        const keys = new Set([
-          ...(summaries === 'changed' ? records.map((r) => r.session_key) : []),
-          ...tombstones.map((t) => t.sessionKey),
-        ]);
-        read = await Promise.all(
-          [...keys].map(
-            async (k): Promise<[string, SessionSummary | undefined]> => [
-              k,
-              await tx
-                .objectStore('sessions')
-                .get(k)
-                .then((v) => (v === undefined ? undefined : this.#checkPublic(v, k))),
-            ],
-          ),
-        );
-      }
-      return { meta, records, tombstones, summaries: read };
+  async since(from: number, summaries: SummaryRead, hint?: ReadHint): Promise<LogRead> {
+    const read = await this.#run((db) => {
+      const tx = unwrap(db).transaction(['events', 'tombstones', 'sessions', 'meta'], 'readonly');
+      return readSince(tx, from, summaries, hint?.sessions ?? []);
     });
-    return { ...read, events: this.decodeAll(read.records) };
+    const out: Array<[string, SessionSummary | undefined]> = [];
+    for (const [key, value] of read.summaries) {
+      const summary = value === undefined ? undefined : this.#checkPublic(value, key);
+      out.push([key, summary]);
+    }
+    return {
+      meta: read.meta,
+      records: read.records,
+      tombstones: read.tombstones,
+      summaries: out,
+      events: this.decodeAll(read.records),
+    };
   }
+}
+
+/** A read since a commit sequence as IndexedDB returned it: summaries not yet checked. */
+interface RawSince {
+  meta: MetaRecord;
+  records: EventRecord[];
+  tombstones: TombstoneRecord[];
+  summaries: Array<[string, unknown]>;
+}
+
+/**
+ * The requests of {@link LogReader.since} in `tx`, in one round as a rule.
+ * The sequence index is read from `from` on without waiting for `meta`. The
+ * tombstones are read only when some commit sequence up to `meta.seq` has no
+ * event: every sequence number is taken by one commit of events or by one
+ * deletion, so when each holds an event no deletion came after `from`.
+ */
+async function readSince(
+  tx: IDBTransaction,
+  from: number,
+  summaries: SummaryRead,
+  expected: Iterable<string>,
+): Promise<RawSince> {
+  // Numbers only: a record whose seq is not a number is not a commit's.
+  const after = IDBKeyRange.bound(from, Number.POSITIVE_INFINITY, true);
+  const sessions = tx.objectStore('sessions');
+  const guessed = new Map<string, Promise<unknown>>();
+  if (summaries === 'changed')
+    for (const key of expected) {
+      if (guessed.has(key)) continue;
+      const value = request(sessions.get(key));
+      value.catch(() => {}); // awaited only when the log shows the session changed
+      guessed.set(key, value);
+    }
+  const [meta, stored, all] = await Promise.all([
+    request(tx.objectStore('meta').get('state')) as Promise<MetaRecord>,
+    request(tx.objectStore('events').index('seq').getAll(after)) as Promise<EventRecord[]>,
+    summaries === 'all' ? request(sessions.getAll()) : undefined,
+  ]);
+  const records = stored.filter((r) => r.seq <= meta.seq);
+  const tombstones = everySeqHasEvents(records, from, meta.seq)
+    ? []
+    : ((await request(
+        tx
+          .objectStore('tombstones')
+          .index('seq')
+          .getAll(IDBKeyRange.bound(from, meta.seq, true)),
+      )) as TombstoneRecord[]);
+  if (all) {
+    const keyOf = (s: unknown) => (s as { sessionKey?: string } | null)?.sessionKey ?? '';
+    return { meta, records, tombstones, summaries: all.map((s) => [keyOf(s), s]) };
+  }
+  // Deleted sessions' summaries always: a deletion made elsewhere may keep later events.
+  const keys = new Set(tombstones.map((t) => t.sessionKey));
+  if (summaries === 'changed') for (const r of records) keys.add(r.session_key);
+  if (keys.size === 0) return { meta, records, tombstones, summaries: [] };
+  // A summary it did not expect is read now, in a second round of the same transaction.
+  for (const key of keys) if (!guessed.has(key)) guessed.set(key, request(sessions.get(key)));
+  const values = await Promise.all([...keys].map((key) => guessed.get(key)!));
+  return { meta, records, tombstones, summaries: [...keys].map((key, i) => [key, values[i]]) };
+}
+
+/** Whether every commit sequence after `from` up to `to` has an event among `records`. */
+function everySeqHasEvents(records: readonly EventRecord[], from: number, to: number): boolean {
+  if (to - from > records.length) return false;
+  const seen = new Set(records.map((r) => r.seq));
+  for (let seq = from + 1; seq <= to; seq++) if (!seen.has(seq)) return false;
+  return true;
 }
 
 /** Bounds of a page of the `message` index, and its direction. */

@@ -16,7 +16,7 @@ import {
   TabChannel,
   type TabMessage,
 } from '../tab-channel.js';
-import type { LogRead } from './log.js';
+import type { LogRead, ReadHint } from './log.js';
 import type { Committed } from './transactions.js';
 
 /** What tab sync needs from the rest of the store. */
@@ -29,8 +29,11 @@ export interface TabSyncHost {
   seq(): number;
   /** Runs a live-state change in order after the ones before it. */
   schedule(job: () => Promise<void>): void;
-  /** Reads and applies what was committed since the live state's sequence. */
-  catchUp(): Promise<LogRead | undefined>;
+  /**
+   * Reads and applies what was committed since the live state's sequence;
+   * `hint`: what the message announced (it speeds the read, nothing more).
+   */
+  catchUp(hint: ReadHint): Promise<LogRead | undefined>;
   /** A draft's live text from another tab. */
   receiveDraft(message: DraftMessage): void;
 }
@@ -104,7 +107,7 @@ export class TabSync {
    */
   async #applyRemote(message: CommitMessage | DeleteMessage): Promise<void> {
     if (message.seq <= this.#host.seq()) return; // already read from the log
-    const read = await this.#host.catchUp();
+    const read = await this.#host.catchUp(hintOf(message));
     const reason = read && contradiction(message, read);
     if (reason) this.#channel.ignore(reason);
   }
@@ -113,6 +116,12 @@ export class TabSync {
   close(): void {
     this.#channel.close();
   }
+}
+
+/** What a message announces, as a hint for the read: where to look first, never what is applied. */
+function hintOf(message: CommitMessage | DeleteMessage): ReadHint {
+  if (message.type === 'delete') return { sessions: [message.sessionKey] };
+  return { sessions: new Set(message.events?.map((e) => e.session_key)) };
 }
 
 /** Why the log contradicts a message announcing a commit or deletion, if it does. */

@@ -80,13 +80,13 @@ export async function commitOne(
   durability: Durability,
 ): Promise<void> {
   const tx = db.transaction(['events', 'sessions', 'meta'], 'readwrite', { durability });
+  const done = txDone(tx); // listening before any await: the transaction cannot complete unheard
   const meta = tx.objectStore('meta');
   const read = request(meta.get('state'));
   tx.objectStore('events').add(record);
   tx.objectStore('sessions').put(summary);
   meta.put({ seq, instance: 'raw' }, 'state');
-  await read;
-  return txDone(tx);
+  await Promise.all([read, done]);
 }
 
 const MESSAGE_KINDS = new Set([

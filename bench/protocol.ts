@@ -22,7 +22,7 @@ export type BurstImpl =
 /** Scenarios 2–6 compare sessionlog with plain IndexedDB (and the channel itself). */
 export type ReadImpl = 'sessionlog' | 'sessionlog-no-journal' | 'raw';
 /** Scenario 2 adds, for strict appends, the journal without its own flush (`journal: { flush: 'never' }`). */
-export type SequentialImpl = ReadImpl | 'sessionlog-journal-unflushed';
+export type SequentialImpl = ReadImpl | 'sessionlog-journal-unflushed' | 'raw-commit';
 export type CrossTabImpl = 'sessionlog' | 'raw-ping' | 'raw-commit-ping';
 export type LatestImpl = 'sessionlog' | 'raw-getAll' | 'raw-summary-getAll' | 'raw-cursor';
 

@@ -303,7 +303,7 @@ function journalCost(
 }
 
 async function scenarioSequential(page: Page) {
-  const base: SequentialImpl[] = [SL, 'sessionlog-no-journal', 'raw'];
+  const base: SequentialImpl[] = [SL, 'sessionlog-no-journal', 'raw-commit', 'raw'];
   // Strict appends also without the journal's own flush: the choice durability.md offers.
   const implsFor = (d: Durability): SequentialImpl[] =>
     d === 'strict' ? [...base, 'sessionlog-journal-unflushed'] : base;
@@ -330,6 +330,8 @@ async function scenarioSequential(page: Page) {
     'sessionlog-no-journal': 'sessionlog append (awaited), journal: false',
     'sessionlog-journal-unflushed': "sessionlog append (awaited), journal: { flush: 'never' }",
     raw: 'raw IndexedDB, one put per transaction',
+    'raw-commit':
+      "raw IndexedDB, an append's own transaction (meta read, add, summary and meta put over three stores)",
   };
   for (const durability of DURABILITIES) {
     for (const [q, map] of [

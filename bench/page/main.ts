@@ -3,7 +3,7 @@
  * for the runner (bench/run.ts). Setup (making events, opening databases) is
  * kept out of the timed parts; each timed part is what an app would await.
  */
-import { type AnyEvent, createEvent, type EventKindInput } from '../../src/index.js';
+import { type AnyEvent, createEvent, type EventKindInput, project } from '../../src/index.js';
 import type {
   BenchApi,
   BurstImpl,
@@ -19,11 +19,13 @@ import type {
 import { benchKey, conversationKinds, mixedEvents, sessionEvents } from './data.js';
 import { dexieAddEach, dexieBulkAdd, openDexie, tinybaseBurst } from './peers.js';
 import {
+  commitOne,
   hasGetAllRecords,
   latestByCursor,
   latestByGetAll,
   openExisting,
   openRaw,
+  openRawCommitLayout,
   openRawThreeIndexes,
   putAll,
   putOne,
@@ -190,7 +192,7 @@ async function sequential(args: {
   const name = `seq-${impl}-${durability}-${run}`;
   await destroyStore(name);
   const latencies: number[] = [];
-  if (impl !== 'raw') {
+  if (impl !== 'raw' && impl !== 'raw-commit') {
     const journal =
       impl === 'sessionlog-no-journal'
         ? false
@@ -205,6 +207,22 @@ async function sequential(args: {
     }
     checkJournal(store, journal !== false);
     await store.close();
+  } else if (impl === 'raw-commit') {
+    // The summaries the store would write (setup, not timed).
+    let bytes = 0;
+    const summaries = events.map((e, i) => {
+      const { messages: _m, nodes: _n, head: _h, ...rest } = project(events.slice(0, i + 1));
+      bytes += JSON.stringify(e).length;
+      const chain = { events: i + 1, last: { timestamp: e.timestamp, id: e.id } };
+      return { ...rest, eventCount: i + 1, bytes, chain };
+    });
+    const db = await openRawCommitLayout(name);
+    for (const [i, e] of events.entries()) {
+      const t0 = now();
+      await commitOne(db, withIndexFields(e, i + 1), summaries[i], i + 1, durability);
+      if (i >= warm) latencies.push(now() - t0);
+    }
+    db.close();
   } else {
     const db = await openRaw(name);
     for (const [i, e] of events.entries()) {

@@ -49,6 +49,46 @@ export function openRawThreeIndexes(name: string): Promise<IDBDatabase> {
   return request(req);
 }
 
+/**
+ * A raw database with sessionlog's stores for a commit (events with its three
+ * indexes, summaries, `meta`): the floor of an append's own transaction.
+ */
+export function openRawCommitLayout(name: string): Promise<IDBDatabase> {
+  const req = indexedDB.open(name, 1);
+  req.onupgradeneeded = () => {
+    const db = req.result;
+    const events = db.createObjectStore('events', { keyPath: 'id' });
+    events.createIndex('session', ['session_key', 'timestamp', 'id']);
+    events.createIndex('message', ['session_key', 'msg', 'timestamp', 'id']);
+    events.createIndex('seq', 'seq');
+    db.createObjectStore('sessions', { keyPath: 'sessionKey' });
+    db.createObjectStore('meta').put({ seq: 0, instance: 'raw' }, 'state');
+  };
+  return request(req);
+}
+
+/**
+ * What a sessionlog append asks of IndexedDB, without the library: one
+ * transaction over events, sessions and meta, with `meta`'s read, the event's
+ * add, the summary's put and `meta`'s put, all sent at once.
+ */
+export async function commitOne(
+  db: IDBDatabase,
+  record: unknown,
+  summary: unknown,
+  seq: number,
+  durability: Durability,
+): Promise<void> {
+  const tx = db.transaction(['events', 'sessions', 'meta'], 'readwrite', { durability });
+  const done = txDone(tx); // listening before any await: the transaction cannot complete unheard
+  const meta = tx.objectStore('meta');
+  const read = request(meta.get('state'));
+  tx.objectStore('events').add(record);
+  tx.objectStore('sessions').put(summary);
+  meta.put({ seq, instance: 'raw' }, 'state');
+  await Promise.all([read, done]);
+}
+
 const MESSAGE_KINDS = new Set([
   'message_received',
   'message_sent',

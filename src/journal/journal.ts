@@ -90,8 +90,13 @@ export interface JournalTicket {
   /** What to store in the database with the commit, when known now. */
   segment: string;
   watermark: Watermark | undefined;
-  /** Resolves once the frame is written (flushed in strict mode). */
-  written: Promise<void>;
+  /**
+   * Hands the frame to the worker, once (the committer calls it just after
+   * its transaction's requests went out, so the browser starts on those first).
+   */
+  send(): void;
+  /** Resolves once the frame is written (flushed in strict mode); sends it if not sent yet. */
+  readonly written: Promise<void>;
   /** Journals that the transaction was refused; resolves once written. */
   refuse(): Promise<void>;
   /** The transaction completed. */
@@ -125,8 +130,10 @@ export class Journal {
   /** The file's size: frames, then zeros (src/journal/reserve.ts). */
   #size = 0;
   readonly #inflight = new Set<Promise<void>>();
-  /** Frames handed to the worker and not answered yet. */
+  /** Frames reserved or handed to the worker, and not answered yet. */
   #writing = 0;
+  /** Sends of commit frames reserved and not handed to the worker yet (see `JournalTicket.send`). */
+  readonly #unsent = new Map<() => Promise<void>, number>();
   #compacting: Promise<void> | undefined;
   #growing: Promise<void> = Promise.resolve();
   /** A compaction was refused for quota: run one once the file could grow again. */
@@ -258,21 +265,34 @@ export class Journal {
     };
   }
 
-  /** Writes a commit's frame at the end (the file has room for it) and hands out its ticket. */
+  /**
+   * Takes the room for a commit's frame at the end (the file has it) and hands
+   * out its ticket; the frame goes to the worker when the ticket is sent.
+   */
   #ticket(frame: Uint8Array, strict: boolean, finish = this.#track()): JournalTicket {
-    const at = this.#end;
-    const written = this.#write(frame, strict);
-    written.catch(() => {});
-    const soon = growSoon(this.#size, this.#end);
-    if (soon !== undefined) this.#grow(soon).catch(() => {});
+    const at = this.#reserve(frame.length);
+    let written: Promise<void> | undefined;
+    const send = () => {
+      if (written) return written;
+      this.#unsent.delete(send);
+      written = this.#post(frame, at, strict);
+      written.catch(() => {});
+      const soon = growSoon(this.#size, this.#end);
+      if (soon !== undefined) this.#grow(soon).catch(() => {});
+      return written;
+    };
+    this.#unsent.set(send, at);
     return {
       segment: this.segment,
       watermark: { file: this.#file, at, end: at + frame.length },
-      written,
+      send,
+      get written() {
+        return send();
+      },
       refuse: async () => {
         try {
           // A frame that was not written needs no refusal (its offset is reused).
-          const wrote = await written.then(
+          const wrote = await send().then(
             () => true,
             () => false,
           );
@@ -426,9 +446,21 @@ export class Journal {
    * it the file grows first.
    */
   #write(frame: Uint8Array, strict: boolean): Promise<void> {
+    return this.#post(frame, this.#reserve(frame.length), strict);
+  }
+
+  /** Takes the next `length` bytes at the end for a frame; returns where they start. */
+  #reserve(length: number): number {
     const at = this.#end;
+    this.#end = at + length;
+    this.#writing++;
+    return at;
+  }
+
+  /** Hands the frame reserved at `at` to the worker (after any reserved before it, in file order). */
+  #post(frame: Uint8Array, at: number, strict: boolean): Promise<void> {
+    for (const [send, from] of this.#unsent) if (from < at) send();
     const end = at + frame.length;
-    this.#end = end;
     const bytes = frame.buffer as ArrayBuffer;
     const request = {
       op: 'write',
@@ -439,7 +471,6 @@ export class Journal {
       flush: strict,
       seal: true, // made by openFrame: the worker computes its check value
     } as const;
-    this.#writing++;
     const sent =
       end <= this.#size
         ? this.#worker.send(request, [bytes])

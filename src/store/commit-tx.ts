@@ -7,12 +7,12 @@
  * `meta`, the tombstones and the summaries are read, then the adds, summaries
  * and `meta` go out in one round (corrected when an id was stored already).
  */
-import { type IDBPTransaction, unwrap } from 'idb';
+import { unwrap } from 'idb';
 import { type AnyEvent, isKnownKind, type SessionEvent } from '../event.js';
 import type { JournalTicket } from '../journal/journal.js';
 import { nextMeta } from '../journal/link.js';
 import { messageOf } from '../projection.js';
-import type { EventRecord, MetaRecord, SessionlogDB } from '../schema.js';
+import type { EventRecord, MetaRecord } from '../schema.js';
 import {
   applyEventsToSummary,
   emptyStoredSummary,
@@ -30,20 +30,58 @@ import {
 } from './transactions.js';
 import type { AppendResult } from './types.js';
 
-/**
- * Stores a predicted commit writes (no tombstone is read: the tip knows them),
- * `drafts` only when it finishes a stream: every store in a transaction's
- * scope costs the browser time to set it up.
- */
-export function predictedStores(batch: CommitBatch): typeof PREDICTED_STORES {
-  const drafts = batch.some((p) => p.clearDrafts?.length);
-  return drafts ? PREDICTED_STORES : (PREDICTED_STORES.slice(0, 3) as never);
-}
-
 const PREDICTED_STORES = ['events', 'sessions', 'meta', 'drafts'] as const;
 
-/** A readwrite transaction over the stores of {@link predictedStores}. */
-export type PredictedTx = IDBPTransaction<SessionlogDB, typeof PREDICTED_STORES, 'readwrite'>;
+/**
+ * A predicted commit's readwrite transaction, unwrapped: idb's promise
+ * wrappers (a proxy per call, listeners added and removed per request) cost
+ * a sequential append more main-thread time than our own code; only `meta`'s
+ * read and the adds are awaited, the other writes by the commit itself.
+ */
+export interface PredictedTx {
+  tx: IDBTransaction;
+  /** Resolves when the transaction completes; rejects when it fails or aborts. */
+  done: Promise<void>;
+  readonly error: DOMException | null;
+  abort(): void;
+}
+
+/**
+ * Begins a predicted commit's transaction over the stores it writes (no
+ * tombstone is read: the tip knows them), `drafts` only when it finishes a
+ * stream: every store in a transaction's scope costs the browser time to set up.
+ */
+export function predictedTransaction(
+  db: IDBDatabase,
+  batch: CommitBatch,
+  durability: IDBTransactionDurability,
+): PredictedTx {
+  const drafts = batch.some((p) => p.clearDrafts?.length);
+  const tx = db.transaction(drafts ? PREDICTED_STORES : PREDICTED_STORES.slice(0, 3), 'readwrite', {
+    durability,
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () =>
+      reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+  });
+  return {
+    tx,
+    done,
+    get error() {
+      return tx.error;
+    },
+    abort: () => tx.abort(),
+  };
+}
+
+/** The result of `request`, as a promise (its error rejects it). */
+function result<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
 
 /**
  * What the committer expects the database to hold, as of its last commit:
@@ -203,28 +241,30 @@ function nextTip(
  * aborts the transaction and commits again with {@link writeBatch}.
  */
 export async function writePredicted(
-  tx: PredictedTx,
+  { tx }: PredictedTx,
   batch: CommitBatch,
   ticket: JournalTicket | undefined,
   tip: CommitTip,
 ): Promise<CommitOutcome | undefined> {
-  const all = batch.flatMap((p) => p.events);
-  const metaRead = tx.objectStore('meta').get('state');
+  const all = batch.length === 1 ? batch[0]!.events : batch.flatMap((p) => p.events);
+  const metaRead = result(tx.objectStore('meta').get('state'));
   const { outcomes, toAdd } = plan(all, (k) => tip.tombstones.get(k));
   const seq = tip.meta.seq + 1;
-  const adds = addAll(unwrap(tx.objectStore('events')), toAdd, seq);
-  const writes: Promise<unknown>[] = batch.flatMap((p) =>
-    (p.clearDrafts ?? []).map((id) => tx.objectStore('drafts').delete(id)),
-  );
+  const adds = addAll(tx.objectStore('events'), toAdd, seq);
+  // Not awaited: a failed write fails the transaction, which the committer awaits.
+  for (const p of batch) for (const id of p.clearDrafts ?? []) tx.objectStore('drafts').delete(id);
   let summaries = new Map<string, StoredSummary>();
   let written = tip.meta;
   if (toAdd.length > 0) {
     summaries = summarize(tip.summaries, toAdd);
-    for (const summary of summaries.values()) writes.push(tx.objectStore('sessions').put(summary));
+    const sessions = tx.objectStore('sessions');
+    for (const summary of summaries.values()) sessions.put(summary);
     written = nextMeta(tip.meta, seq, ticket);
-    writes.push(tx.objectStore('meta').put(written, 'state'));
+    tx.objectStore('meta').put(written, 'state');
   }
-  const [meta, added] = await Promise.all([metaRead, adds, Promise.all(writes)]);
+  // Every request is out: now the journal's frame goes to its worker.
+  ticket?.send();
+  const [meta, added] = await Promise.all([metaRead, adds]);
   if (JSON.stringify(meta) !== tip.metaJson || added.some((o) => o !== 'added')) return undefined;
   const sessions = new Map(
     [...summaries].map(([k, summary]) => [k, { summary, deletedAt: tip.tombstones.get(k) }]),
@@ -249,6 +289,7 @@ export async function writeBatch(
   check: RecordCheck,
   ticket: JournalTicket | undefined,
 ): Promise<CommitOutcome> {
+  ticket?.send(); // the reads below take a round anyway
   const all = batch.flatMap((p) => p.events);
   const keys = [...new Set(all.map((e) => e.session_key))];
   const [meta, tombstones, stored] = await Promise.all([

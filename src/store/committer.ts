@@ -3,6 +3,7 @@
  * tick share one readwrite transaction (group commit), writes deletions, and
  * hands what each transaction committed on, after it completed.
  */
+import { unwrap } from 'idb';
 import type { HybridClock } from '../clock.js';
 import { EventStoreError, validationError } from '../errors.js';
 import { type AnyEvent, parseEvent } from '../event.js';
@@ -14,7 +15,7 @@ import { observeLatest } from './batches.js';
 import {
   type CommitOutcome,
   type CommitTip,
-  predictedStores,
+  predictedTransaction,
   tipCovers,
   writeBatch,
   writePredicted,
@@ -189,14 +190,11 @@ export class Committer {
     tip: CommitTip,
   ): Promise<CommitOutcome | undefined> {
     return this.#host.run((db) =>
-      atomically(
-        db.transaction(predictedStores(batch), 'readwrite', { durability }),
-        async (tx) => {
-          const outcome = await writePredicted(tx, batch, ticket, tip);
-          if (!outcome) throw MISPREDICTED; // aborted: nothing of it stays
-          return outcome;
-        },
-      ).catch((error: unknown) => {
+      atomically(predictedTransaction(unwrap(db), batch, durability), async (tx) => {
+        const outcome = await writePredicted(tx, batch, ticket, tip);
+        if (!outcome) throw MISPREDICTED; // aborted: nothing of it stays
+        return outcome;
+      }).catch((error: unknown) => {
         if (error === MISPREDICTED) return undefined;
         throw error;
       }),

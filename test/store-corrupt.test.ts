@@ -30,6 +30,8 @@ async function damaged() {
   const ts = (s: number) => new Date(Date.parse(good[3]!.timestamp) + s).toISOString();
   const hex = (c: string) => c.repeat(64);
   const received = good[1]!;
+  // Its first hex digit flipped: always another id (a fixed '00' prefix was the id itself once in 256 runs).
+  const wrongId = (received.id[0] === '0' ? '1' : '0') + received.id.slice(1);
   const unknown = unknownKindEvent(KEY, ts(1));
   const records = [
     // Bad shapes, all visible to the session and message indexes.
@@ -53,13 +55,13 @@ async function damaged() {
     },
     { id: hex('c'), session_key: KEY, timestamp: ts(4), seq: 1 },
     // A message whose content was changed after its id was computed.
-    { ...received, id: received.id.replace(/^../, '00'), seq: 1, msg: 1 },
+    { ...received, id: wrongId, seq: 1, msg: 1 },
     { ...received, kind: { ...received.kind, content: 'tampered' }, id: hex('d'), seq: 1, msg: 1 },
     // A kind from a newer version, with a correct id: kept, not a message.
     { ...unknown, seq: 1 },
   ];
   await rawPut(store.name, 'events', records);
-  const bad = [hex('a'), hex('b'), hex('c'), received.id.replace(/^../, '00'), hex('d')];
+  const bad = [hex('a'), hex('b'), hex('c'), wrongId, hex('d')];
   return { store, good, unknown, corrupt, bad };
 }
 

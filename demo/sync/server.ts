@@ -47,13 +47,21 @@ export async function startSyncServer(port: number): Promise<() => Promise<void>
     tenant: (request) => request.headers.get('x-sessionlog-tenant') || 'demo',
     cors: { origin: '*' },
   });
-  const server = createServer((req, res) => void handler.node(req, res));
+  // Requests the handler is still answering: stopping waits for them before it ends the pool.
+  const inflight = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const answered: Promise<void> = handler.node(req, res).finally(() => inflight.delete(answered));
+    inflight.add(answered);
+  });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   console.log(`sessionlog sync server on http://127.0.0.1:${port} (${label})`);
   return async () => {
     server.close();
     server.closeAllConnections();
     await handler.close();
+    // A pull already reading when the connections closed would meet an ended
+    // pool ("Cannot use a pool after calling end on the pool", in a fresh-clone run).
+    await Promise.allSettled(inflight);
     // Its pool's idle connections too: a database stopped after this (the e2e
     // cluster) would otherwise end them under the pool ("idle connection lost").
     await close();

@@ -19,6 +19,7 @@ export class LiveWaiters {
   readonly #db: SqlDatabase;
   readonly #waiters = new Map<string, Set<() => void>>();
   #listening: Promise<() => Promise<void>> | undefined;
+  #closed = false;
 
   constructor(db: SqlDatabase) {
     this.#db = db;
@@ -26,6 +27,9 @@ export class LiveWaiters {
 
   /** Arms a wake-up for `tenant`; starts listening on first use. */
   async arm(tenant: string): Promise<Ticket> {
+    // Closed: no LISTEN again (a long poll woken by `close` re-arms before its abort
+    // arrives; a new listener would hold a pool client that the pool's end waits for).
+    if (this.#closed) return { woken: new Promise<void>(() => {}), cancel: () => {} };
     this.#listening ??= this.#db.listen(
       NOTIFY_CHANNEL,
       (payload) => this.#wake(payload),
@@ -61,8 +65,9 @@ export class LiveWaiters {
     for (const set of [...this.#waiters.values()]) for (const wake of [...set]) wake();
   }
 
-  /** Stops listening and wakes every waiter. */
+  /** Stops listening for good and wakes every waiter; later waits are never woken. */
   async close(): Promise<void> {
+    this.#closed = true;
     const listening = this.#listening;
     this.#listening = undefined;
     this.#wakeAll();

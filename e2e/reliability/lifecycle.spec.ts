@@ -234,6 +234,10 @@ test('back/forward cache: a restored tab catches up from the log; a tab evicted 
 
     /** B goes to another page of the origin, `writer` writes, B goes back. */
     const awayAndBack = async (writer: Page, tag: string) => {
+      // B leaves idle: a page whose journal check is under way keeps its segment and is evicted
+      // when another store asks for the locks (src/journal/link.ts `suspend`). The check starts
+      // a second after an open or a return from the cache, so without this wait B could leave mid-check.
+      await b.evaluate(() => window.life.store.journalChecked());
       await b.goto(`${await b.evaluate(() => location.origin)}/harness.html?away`);
       await write(writer, 10, tag);
       await writer.evaluate((key) => window.life.store.deleteSession(key), KEYS[1]!);

@@ -21,6 +21,7 @@ import {
   type StoredSummary,
 } from '../summary.js';
 import { groupBySession } from './batches.js';
+import { request } from './connection.js';
 import {
   byteSize,
   type Committed,
@@ -73,14 +74,6 @@ export function predictedTransaction(
     },
     abort: () => tx.abort(),
   };
-}
-
-/** The result of `request`, as a promise (its error rejects it). */
-function result<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
 }
 
 /**
@@ -247,7 +240,7 @@ export async function writePredicted(
   tip: CommitTip,
 ): Promise<CommitOutcome | undefined> {
   const all = batch.length === 1 ? batch[0]!.events : batch.flatMap((p) => p.events);
-  const metaRead = result(tx.objectStore('meta').get('state'));
+  const metaRead = request(tx.objectStore('meta').get('state'));
   const { outcomes, toAdd } = plan(all, (k) => tip.tombstones.get(k));
   const seq = tip.meta.seq + 1;
   const adds = addAll(tx.objectStore('events'), toAdd, seq);
